@@ -1,0 +1,12 @@
+using Nnclr.Host.Commands;
+
+namespace Nnclr.Host.Cli;
+
+/// <summary>Every `nnclr` command. Add one line per new command.</summary>
+public static class CommandTable
+{
+    public static IReadOnlyList<ICliCommand> All { get; } =
+    [
+        new DoctorCommand(),
+    ];
+}

@@ -1,0 +1,61 @@
+using Nnclr.Host.Cli;
+using Nnclr.Model.Runtime;
+
+namespace Nnclr.Host;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            PrintHelp();
+            return args.Length == 0 ? 2 : 0;
+        }
+        // Longest match first: "bench augment" before "bench".
+        var command = CommandTable.All
+            .OrderByDescending(c => c.Name.Split(' ').Length)
+            .FirstOrDefault(c => Matches(c.Name, args));
+        if (command is null)
+        {
+            Console.Error.WriteLine($"nnclr: unknown command '{string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2))}'. Run 'nnclr help'.");
+            return 2;
+        }
+        var rest = args.Skip(command.Name.Split(' ').Length).ToArray();
+        if (rest.Contains("--help") || rest.Contains("-h"))
+        {
+            Console.WriteLine(command.Usage);
+            return 0;
+        }
+        using var cts = new CancellationTokenSource();
+        try
+        {
+            return await command.RunAsync(new CliArgs(rest), cts.Token);
+        }
+        catch (CliException e)
+        {
+            Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
+            Console.Error.WriteLine(command.Usage);
+            return 2;
+        }
+        catch (TorchLoadException e)
+        {
+            Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
+            return 3;
+        }
+    }
+
+    private static bool Matches(string name, string[] args)
+    {
+        var words = name.Split(' ');
+        return args.Length >= words.Length && words.Select((w, i) => args[i] == w).All(b => b);
+    }
+
+    private static void PrintHelp()
+    {
+        Console.WriteLine("nnclr: NNCLR self-supervised training as a staged data pipeline.\n\nCommands:");
+        foreach (var c in CommandTable.All.OrderBy(c => c.Name, StringComparer.Ordinal))
+            Console.WriteLine($"  {c.Name,-18} {c.Summary}");
+        Console.WriteLine("\nRun 'nnclr COMMAND --help' for a command's options.");
+    }
+}

@@ -1,0 +1,142 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using TorchSharp;
+
+namespace Nnclr.Model.Runtime;
+
+/// <summary>
+/// Loads TorchSharp's native side once and, when that fails, explains why. TorchSharp's own message
+/// ("doesn't contain a reference to libtorch-cpu") is misleading for the common causes: a libstdc++
+/// without GLIBCXX_3.4.32, a missing libtorch on LD_LIBRARY_PATH, or a wrong path.
+/// </summary>
+public static class TorchRuntime
+{
+    /// <summary>The libstdc++ symbol version that TorchSharp 0.107's libLibTorchSharp.so needs.</summary>
+    public const string RequiredGlibcxx = "GLIBCXX_3.4.32";
+
+    private static readonly object Gate = new();
+    // Set once the native side loaded; never reset.
+    private static bool _loaded;
+
+    /// <summary>Loads libtorch (and CUDA when present). Throws <see cref="TorchLoadException"/> with the real cause.</summary>
+    public static void EnsureLoaded()
+    {
+        lock (Gate)
+        {
+            if (_loaded) return;
+            try
+            {
+                // TryInitializeDeviceType(CUDA) loads the native libraries and, where a CUDA libtorch
+                // is present, initialises CUDA; it returns false on a CPU-only libtorch.
+                torch.TryInitializeDeviceType(DeviceType.CUDA);
+                _ = torch.__version__;
+                _loaded = true;
+            }
+            catch (Exception ex) when (ex is not TorchLoadException)
+            {
+                throw new TorchLoadException(Diagnose(), ex);
+            }
+        }
+    }
+
+    /// <summary>The path of the libtorch shared object mapped into this process, or null.</summary>
+    public static string? LoadedLibTorchPath()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/maps"))
+            {
+                int slash = line.IndexOf('/');
+                if (slash < 0) continue;
+                var path = line[slash..];
+                var name = Path.GetFileName(path);
+                if (name is "libtorch_cpu.so" || name.StartsWith("libtorch_cpu.so.", StringComparison.Ordinal))
+                    return path;
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return null;
+    }
+
+    /// <summary>Path of the system libstdc++.so.6, or null when none is found.</summary>
+    public static string? LibStdCxxPath()
+    {
+        string[] candidates =
+        [
+            "/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+            "/lib/aarch64-linux-gnu/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6",
+            "/usr/lib64/libstdc++.so.6", "/usr/lib/libstdc++.so.6",
+        ];
+        return candidates.FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>True when the system libstdc++ exports <see cref="RequiredGlibcxx"/>; null when unknown.</summary>
+    public static bool? HasRequiredGlibcxx()
+    {
+        var path = LibStdCxxPath();
+        if (path is null) return null;
+        var bytes = File.ReadAllBytes(path);
+        return bytes.AsSpan().IndexOf(Encoding.ASCII.GetBytes(RequiredGlibcxx + "\0")) >= 0;
+    }
+
+    /// <summary>Where libLibTorchSharp.so sits next to this application, or null.</summary>
+    public static string? LibTorchSharpPath()
+    {
+        var baseDir = AppContext.BaseDirectory;
+        string[] candidates =
+        [
+            Path.Combine(baseDir, "libLibTorchSharp.so"),
+            Path.Combine(baseDir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", "libLibTorchSharp.so"),
+            Path.Combine(baseDir, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"),
+        ];
+        return candidates.FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>Directories searched for an external libtorch: the app folder, then LD_LIBRARY_PATH.</summary>
+    public static IEnumerable<string> LibTorchSearchDirs()
+    {
+        yield return AppContext.BaseDirectory;
+        yield return Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
+        var ld = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");
+        if (string.IsNullOrEmpty(ld)) yield break;
+        foreach (var d in ld.Split(':', StringSplitOptions.RemoveEmptyEntries)) yield return d;
+    }
+
+    /// <summary>The first libtorch_cpu.so found in <see cref="LibTorchSearchDirs"/>, or null.</summary>
+    public static string? FindLibTorch() =>
+        LibTorchSearchDirs().Select(d => Path.Combine(d, "libtorch_cpu.so")).FirstOrDefault(File.Exists);
+
+    /// <summary>Explains why the native side failed to load, most likely cause first.</summary>
+    public static string Diagnose()
+    {
+        if (!OperatingSystem.IsLinux())
+            return "libtorch could not be loaded (nnclr is supported on Linux x64 only).";
+        var sb = new StringBuilder("libtorch could not be loaded: ");
+        if (HasRequiredGlibcxx() == false)
+        {
+            sb.Append($"{LibStdCxxPath()} lacks {RequiredGlibcxx}, which TorchSharp 0.107's libLibTorchSharp.so needs. ")
+              .Append("Run scripts/setup.sh as root (on Debian 12 it installs libstdc++6 from Debian 13), or install a libstdc++ from GCC 14+.");
+            return sb.ToString();
+        }
+        var shim = LibTorchSharpPath();
+        if (shim is null)
+            return sb.Append($"libLibTorchSharp.so is not in {AppContext.BaseDirectory} (the TorchSharp package's native part is missing from this build).").ToString();
+        var libtorch = FindLibTorch();
+        if (libtorch is null)
+            return sb.Append("no libtorch_cpu.so next to the application or on LD_LIBRARY_PATH (")
+                .Append(Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "unset")
+                .Append("). An external-backend build needs LD_LIBRARY_PATH set to a libtorch folder, e.g. a pip PyTorch's torch/lib.").ToString();
+        // Everything looks present: ask the dynamic loader itself for its error.
+        try
+        {
+            var h = NativeLibrary.Load(shim);
+            NativeLibrary.Free(h);
+            return sb.Append($"libLibTorchSharp.so ({shim}) loads against {libtorch}, but TorchSharp still failed; see the inner error.").ToString();
+        }
+        catch (DllNotFoundException e)
+        {
+            return sb.Append($"the dynamic loader said: {e.Message}").ToString();
+        }
+    }
+}

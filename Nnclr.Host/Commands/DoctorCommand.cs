@@ -37,7 +37,7 @@ public sealed class DoctorCommand : ICliCommand
             report["libtorchLoaded"] = true;
             report["libtorchVersion"] = torch.__version__;
             report["libtorchPath"] = libPath;
-            report["torchBackend"] = libPath is not null && libPath.StartsWith(AppContext.BaseDirectory, StringComparison.Ordinal) ? "cpu-package" : "external";
+            report["torchBackend"] = libPath is not null && libPath.StartsWith(AppContext.BaseDirectory, StringComparison.Ordinal) ? "bundled" : "external";
             bool cuda = torch.cuda.is_available();
             report["cudaAvailable"] = cuda;
             report["cudaDeviceCount"] = cuda ? torch.cuda.device_count() : 0;

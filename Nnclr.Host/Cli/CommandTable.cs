@@ -8,5 +8,6 @@ public static class CommandTable
     public static IReadOnlyList<ICliCommand> All { get; } =
     [
         new DoctorCommand(),
+        new ExportCommand(),
     ];
 }

@@ -1,0 +1,89 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace Nnclr.Model;
+
+/// <summary>
+/// Writes weights as safetensors (8-byte LE header length, JSON header, raw little-endian data) with torchvision's
+/// key names, so <c>torchvision.models.resnet18().load_state_dict(safetensors.torch.load_file(F), strict=False)</c>
+/// misses only <c>fc.*</c>. Deterministic: tensors sorted by name, no timestamps, so the same weights give the same bytes.
+/// </summary>
+public static class SafetensorsExporter
+{
+    /// <summary>
+    /// Exports <paramref name="module"/>: a backbone's own state (conv1.weight, …); for an <see cref="NnclrNetwork"/>, its
+    /// backbone's state without the "backbone." prefix, plus projector.* and predictor.* when <paramref name="includeHeads"/>.
+    /// </summary>
+    public static void Export(Module module, string path, bool includeHeads = false)
+    {
+        var entries = StateDictOrder.Entries(module)
+            .Select(e => (Key: module is NnclrNetwork ? Rename(e.Key, includeHeads) : e.Key, e.Tensor))
+            .Where(e => e.Key is not null)
+            .Select(e => StateTensor.From(e.Key!, e.Tensor));
+        Write(entries, path);
+    }
+
+    /// <summary>Exports the network inside a trainer snapshot or checkpoint ("model.backbone.*" → torchvision names).</summary>
+    public static void Export(TrainerState state, string path, bool includeHeads = false)
+    {
+        var entries = state.Tensors
+            .Where(t => t.Name.StartsWith("model.", StringComparison.Ordinal))
+            .Select(t => (Key: Rename(t.Name["model.".Length..], includeHeads), Tensor: t))
+            .Where(e => e.Key is not null)
+            .Select(e => new StateTensor(e.Key!, e.Tensor.DType, e.Tensor.Shape, e.Tensor.Data))
+            .ToList();
+        if (entries.Count == 0) throw new ArgumentException("the state holds no model.backbone.* tensors to export", nameof(state));
+        Write(entries, path);
+    }
+
+    // backbone.X → X; projector.X / predictor.X kept only with heads; anything else dropped.
+    private static string? Rename(string key, bool includeHeads) =>
+        key.StartsWith("backbone.", StringComparison.Ordinal) ? key["backbone.".Length..]
+        : includeHeads && (key.StartsWith("projector.", StringComparison.Ordinal) || key.StartsWith("predictor.", StringComparison.Ordinal)) ? key
+        : null;
+
+    /// <summary>Writes <paramref name="tensors"/> (sorted by name) as a safetensors file, via a temp file and rename.</summary>
+    public static void Write(IEnumerable<StateTensor> tensors, string path)
+    {
+        var sorted = tensors.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        using var headerStream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(headerStream))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("__metadata__");
+            json.WriteString("format", "pt");
+            json.WriteEndObject();
+            long offset = 0;
+            foreach (var t in sorted)
+            {
+                json.WriteStartObject(t.Name);
+                json.WriteString("dtype", StateDTypes.NameOf(t.DType));
+                json.WriteStartArray("shape");
+                foreach (var d in t.Shape) json.WriteNumberValue(d);
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                json.WriteNumberValue(offset + t.Data.LongLength);
+                json.WriteEndArray();
+                json.WriteEndObject();
+                offset += t.Data.LongLength;
+            }
+            json.WriteEndObject();
+        }
+        // The data section starts 8-aligned: pad the header with spaces, as the reference writer does.
+        while (headerStream.Length % 8 != 0) headerStream.WriteByte((byte)' ');
+        var full = Path.GetFullPath(path);
+        var temp = full + ".tmp";
+        using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            Span<byte> len = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)headerStream.Length);
+            fs.Write(len);
+            headerStream.Position = 0;
+            headerStream.CopyTo(fs);
+            foreach (var t in sorted) fs.Write(t.Data);
+            fs.Flush(flushToDisk: true);
+        }
+        File.Move(temp, full, overwrite: true);
+    }
+}

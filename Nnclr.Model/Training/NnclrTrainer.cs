@@ -1,0 +1,179 @@
+namespace Nnclr.Model;
+
+/// <summary>
+/// Owns the network, optimiser, support set and generator, and runs NNCLR training steps. Single thread: the only
+/// object that touches the model. Precision "bf16": parameters stay fp32 (the optimiser's masters); each layer casts
+/// its weights to bf16 inside the graph, BN and the loss run in fp32, gradients arrive in fp32 (autocast by hand).
+/// </summary>
+public sealed class NnclrTrainer : IDisposable
+{
+    // The model; fp32 parameters on _device, NHWC conv weights when ChannelsLast; in training mode between calls.
+    private readonly NnclrNetwork _net;
+    // Updates _net's parameters; its state is part of every snapshot.
+    private readonly IParamOptimizer _optimizer;
+    // Q: [SupportSetSize, ProjectorOut] unit rows on _device.
+    private readonly SupportSet _support;
+    // CPU generator for every random draw after construction (top-k picks); saved in snapshots.
+    private readonly Generator _generator;
+    // Learning rate of each update.
+    private readonly LrSchedule _schedule;
+    // Loss variant parsed from options.
+    private readonly LossVariant _loss;
+    // Settings, validated at construction.
+    private readonly NnclrOptions _options;
+    // Images per view per step (N); views have 2N rows.
+    private readonly int _batchSize;
+    // Compute dtype of activations: Float32 or BFloat16.
+    private readonly ScalarType _computeType;
+    // Optimiser steps taken.
+    private long _step;
+
+    /// <summary>Builds everything from <paramref name="options"/>.Seed; throws <see cref="ArgumentException"/> naming a bad setting.</summary>
+    public NnclrTrainer(ModelOptions model, NnclrOptions options, int batchSize, Device device)
+    {
+        model.Validate();
+        options.Validate(batchSize);
+        _options = options;
+        _batchSize = batchSize;
+        _loss = LossVariants.Parse(options.Loss);
+        _computeType = options.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+        _net = NetworkFactory.CreateNetwork(model, options.Seed);
+        _net.to(device);
+        if (options.ChannelsLast) _net.ToChannelsLast();
+        _net.train();
+        var parameters = StateDictOrder.Entries(_net).Where(e => e.IsParameter).Select(e => (e.Key, (Parameter)e.Tensor)).ToList();
+        _optimizer = options.Optimizer switch
+        {
+            "lars" => new Lars(parameters, options.Momentum, options.WeightDecay, options.LarsEta, options.LarsClipLr),
+            "sgd" => new Sgd(parameters, options.Momentum, options.WeightDecay),
+            _ => new AdamW(parameters, options.WeightDecay),
+        };
+        _schedule = new LrSchedule(LrSchedule.ScaledPeak(options.BaseLr, batchSize), options.WarmupSteps, options.TotalSteps);
+        _generator = new Generator(unchecked((ulong)options.Seed + 3));
+        _support = new SupportSet(options.SupportSetSize, model.ProjectorOut, batchSize, _generator, device);
+        CurrentLr = _schedule.At(0);
+    }
+
+    /// <summary>Optimiser steps taken so far.</summary>
+    public long StepCount => _step;
+
+    /// <summary>The learning rate of the latest update (before the first: the one it will use).</summary>
+    public double CurrentLr { get; private set; }
+
+    /// <summary>The backbone (images → pooled features).</summary>
+    public Module<Tensor, Tensor> Backbone => _net.Backbone;
+
+    /// <summary>The whole network (for export and tests).</summary>
+    public NnclrNetwork Network => _net;
+
+    /// <summary>The support set (for tests and metrics).</summary>
+    public SupportSet SupportSet => _support;
+
+    /// <summary>
+    /// One NNCLR step. <paramref name="views"/>: [2N, 3, S, S] fp32 or bf16 (view 1 = rows 0..N−1), <paramref name="labels"/>: [N] int64,
+    /// both on the trainer's device. No host synchronisation (unless TopK &gt; 1 on a GPU, see <see cref="SupportSet.Nearest"/>).
+    /// </summary>
+    public StepOutput Step(Tensor views, Tensor labels)
+    {
+        if (views.dim() != 4 || views.shape[0] != 2L * _batchSize)
+            throw new ArgumentException($"views must be [{2 * _batchSize}, 3, S, S], got [{string.Join(", ", views.shape)}]", nameof(views));
+        if (labels.dim() != 1 || labels.shape[0] != _batchSize)
+            throw new ArgumentException($"labels must be [{_batchSize}], got [{string.Join(", ", labels.shape)}]", nameof(labels));
+        using var scope = torch.NewDisposeScope();
+        _net.zero_grad();
+        var x = Prepare(views);
+        var (z1, p1) = _net.Forward(x.narrow(0, 0, _batchSize));
+        var (z2, p2) = _net.Forward(x.narrow(0, _batchSize, _batchSize));
+        var (nn1, idx1) = _support.Nearest(z1, _options.TopK, _generator);
+        var (nn2, _) = _support.Nearest(z2, _options.TopK, _generator);
+        var hits = _support.Hits(idx1, labels);
+        var loss = NnclrLoss.Compute(nn1, p1, nn2, p2, _options.Temperature, _loss);
+        loss.backward();
+        CurrentLr = _schedule.At(_step);
+        _optimizer.Step(CurrentLr);
+        _support.Enqueue(z1, labels);
+        _step++;
+        return new StepOutput(loss.detach().MoveToOuterDisposeScope(), hits.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Backbone features of <paramref name="images"/> [N, 3, S, S] in eval mode without gradient, fp32; the caller owns the result.</summary>
+    public Tensor Features(Tensor images)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        _net.eval();
+        try
+        {
+            return _net.Backbone.call(Prepare(images)).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        }
+        finally { _net.train(); }
+    }
+
+    // Casts to the compute dtype and, with ChannelsLast, gives NHWC strides (both no-ops when already so).
+    private Tensor Prepare(Tensor images)
+    {
+        var x = images.dtype == _computeType ? images : images.to(_computeType);
+        if (_options.ChannelsLast && x.shape[1] > 1 && x.stride(1) != 1)
+            x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        return x;
+    }
+
+    /// <summary>A deep host copy of everything needed to resume bit-exactly (a device→host sync).</summary>
+    public TrainerState Snapshot()
+    {
+        var list = new List<StateTensor>();
+        foreach (var (key, tensor, _) in StateDictOrder.Entries(_net)) list.Add(StateTensor.From("model." + key, tensor));
+        foreach (var (name, tensor) in _optimizer.State) list.Add(StateTensor.From("optim." + name, tensor));
+        list.Add(StateTensor.Scalar("optim.updates", _optimizer.Updates));
+        list.Add(StateTensor.From("support.queue", _support.Queue));
+        list.Add(StateTensor.From("support.labels", _support.Labels));
+        list.Add(StateTensor.Scalar("support.pointer", _support.Pointer));
+        list.Add(StateTensor.Scalar("trainer.step", _step));
+        using (var rng = _generator.get_state()) list.Add(StateTensor.From("rng.generator", rng));
+        return new TrainerState(list);
+    }
+
+    /// <summary>Loads a snapshot taken from a trainer with the same model and optimiser settings; throws naming the first mismatch.</summary>
+    public void Restore(TrainerState state)
+    {
+        var targets = new List<(string Name, Tensor Target)>();
+        foreach (var (key, tensor, _) in StateDictOrder.Entries(_net)) targets.Add(("model." + key, tensor));
+        foreach (var (name, tensor) in _optimizer.State) targets.Add(("optim." + name, tensor));
+        targets.Add(("support.queue", _support.Queue));
+        targets.Add(("support.labels", _support.Labels));
+        string[] scalars = ["optim.updates", "support.pointer", "trainer.step", "rng.generator"];
+        var expected = targets.Select(t => t.Name).Concat(scalars).ToHashSet(StringComparer.Ordinal);
+        var extra = state.Tensors.FirstOrDefault(t => !expected.Contains(t.Name));
+        if (extra is not null)
+            throw new ArgumentException($"state holds '{extra.Name}', which this trainer does not have (different model or optimiser settings?)", nameof(state));
+        foreach (var (name, target) in targets)
+        {
+            if (!state.TryGet(name, out var src))
+                throw new ArgumentException($"state lacks '{name}' (different model or optimiser settings?)", nameof(state));
+            if (src.DType != target.dtype || !src.Shape.AsSpan().SequenceEqual(target.shape))
+                throw new ArgumentException($"state tensor '{name}' is {src.DType} [{string.Join(", ", src.Shape)}], this trainer has {target.dtype} [{string.Join(", ", target.shape)}]", nameof(state));
+        }
+        using (torch.no_grad())
+            foreach (var (name, target) in targets)
+            {
+                if (name.StartsWith("support.", StringComparison.Ordinal)) continue;
+                using var host = state[name].ToTensor();
+                target.copy_(host);
+            }
+        using (var q = state["support.queue"].ToTensor())
+        using (var l = state["support.labels"].ToTensor())
+            _support.Load(q, l, state["support.pointer"].AsInt64());
+        _optimizer.Updates = state["optim.updates"].AsInt64();
+        _step = state["trainer.step"].AsInt64();
+        using (var rng = state["rng.generator"].ToTensor()) _generator.set_state(rng);
+        CurrentLr = _schedule.At(Math.Max(0, _step - 1));
+    }
+
+    public void Dispose()
+    {
+        _support.Dispose();
+        _generator.Dispose();
+        foreach (var (_, t) in _optimizer.State) t.Dispose();
+        _net.Dispose();
+    }
+}

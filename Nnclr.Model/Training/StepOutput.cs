@@ -1,0 +1,22 @@
+namespace Nnclr.Model;
+
+/// <summary>What one training step reports, as 0-dim tensors still on the device (reading them is a host sync).</summary>
+public sealed class StepOutput : IDisposable
+{
+    /// <summary>The loss, fp32, detached.</summary>
+    public Tensor Loss { get; }
+    /// <summary>int64: view-1 samples whose nearest neighbour (before this batch was enqueued) has the same label.</summary>
+    public Tensor NnHits { get; }
+
+    public StepOutput(Tensor loss, Tensor nnHits)
+    {
+        Loss = loss;
+        NnHits = nnHits;
+    }
+
+    public void Dispose()
+    {
+        Loss.Dispose();
+        NnHits.Dispose();
+    }
+}

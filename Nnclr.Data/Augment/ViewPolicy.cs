@@ -26,7 +26,7 @@ public sealed class ViewPolicy
     public double BlurP { get; set; } = 1.0;
     public double BlurSigmaMin { get; set; } = 0.1;
     public double BlurSigmaMax { get; set; } = 2.0;
-    /// <summary>Odd blur kernel size; 0 = about 10% of the output size, odd, at least 3 (BYOL: 23 at 224 px).</summary>
+    /// <summary>Odd blur kernel size; 0 = ⌊10% of the output size⌋ made odd, at least 3: 3 at 32 px, 7 at 64, 9 at 96, 23 at 224 (BYOL).</summary>
     public int BlurKernelSize { get; set; }
     public double SolarizeP { get; set; }
     /// <summary>Solarize threshold on the 0..255 scale: values ≥ it are inverted.</summary>
@@ -38,8 +38,7 @@ public sealed class ViewPolicy
     public int KernelSizeFor(int outSize)
     {
         if (BlurKernelSize > 0) return BlurKernelSize;
-        int k = (int)Math.Round(outSize * 0.1);
-        return Math.Max(3, k % 2 == 0 ? k + 1 : k);
+        return Math.Max(3, (int)(outSize * 0.1) | 1);
     }
 
     /// <summary>Throws ArgumentException naming <paramref name="name"/>'s first bad setting.</summary>

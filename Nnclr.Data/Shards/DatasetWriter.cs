@@ -26,7 +26,8 @@ public sealed class DatasetWriter : IDisposable
     public LZ4Level Level { get; init; } = LZ4Level.L00_FAST;
 
     /// <param name="maxParallelism">Threads used to compress; the output bytes do not depend on it.</param>
-    public DatasetWriter(string directory, string name, IReadOnlyList<string> classes, int height, int width, int maxParallelism = -1)
+    /// <param name="recordsPerBlock">Records per LZ4 block; 0 picks about 1 MiB of images per block.</param>
+    public DatasetWriter(string directory, string name, IReadOnlyList<string> classes, int height, int width, int maxParallelism = -1, int recordsPerBlock = 0)
     {
         if (File.Exists(ManifestFile.PathIn(directory)))
             throw new IOException($"'{directory}' already holds a dataset (manifest.json); choose another output folder or delete it first");
@@ -36,7 +37,7 @@ public sealed class DatasetWriter : IDisposable
         _maxParallelism = maxParallelism <= 0 ? Environment.ProcessorCount : maxParallelism;
         int imageBytes = height * width * 3;
         // About 1 MiB of decoded data per block, about 64 MiB per shard.
-        RecordsPerBlock = Math.Clamp((1 << 20) / imageBytes, 1, 4096);
+        RecordsPerBlock = recordsPerBlock > 0 ? recordsPerBlock : Math.Clamp((1 << 20) / imageBytes, 1, 4096);
         RecordsPerShard = Math.Max(1, (64 << 20) / imageBytes / RecordsPerBlock) * RecordsPerBlock;
     }
 

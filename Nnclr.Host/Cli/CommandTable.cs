@@ -8,5 +8,9 @@ public static class CommandTable
     public static IReadOnlyList<ICliCommand> All { get; } =
     [
         new DoctorCommand(),
+        new IngestCommand(),
+        new ShardsInfoCommand(),
+        new BenchAugmentCommand(),
+        new BenchReadCommand(),
     ];
 }

@@ -31,7 +31,8 @@ public static class FolderIngest
         var written = new Dictionary<string, int>();
         int imageBytes = size * size * 3, threads = maxParallelism <= 0 ? Environment.ProcessorCount : maxParallelism;
         bool failed = false;
-        using (var writer = new DatasetWriter(outDir, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inputDir))), classes!, size, size, maxParallelism) { Source = Path.GetFullPath(inputDir) })
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inputDir)));
+        using (var writer = new DatasetWriter(outDir, name, classes!, size, size, maxParallelism) { Source = Path.GetFullPath(inputDir) })
         {
             foreach (var (splitName, dir) in splitDirs)
             {
@@ -69,7 +70,7 @@ public static class FolderIngest
         if (failed)
             throw new IngestException($"ingest of '{inputDir}' failed: {skipped.Count} file(s) skipped{(strict ? " under --strict" : "")} " +
                 $"(first: {skipped[0].Path}: {skipped[0].Reason}); no dataset was written; see {reportPath}", skipped);
-        return new IngestReport { OutputDir = outDir, Name = Path.GetFileName(Path.GetFullPath(outDir)), Written = written, Skipped = skipped, ReportPath = reportPath, Elapsed = started.Elapsed };
+        return new IngestReport { OutputDir = outDir, Name = name, Written = written, Skipped = skipped, ReportPath = reportPath, Elapsed = started.Elapsed };
     }
 
     private static List<(string Name, string Dir)> FindSplits(string inputDir)

@@ -9,10 +9,13 @@ namespace Nnclr.Data.Shards;
 /// </summary>
 public sealed class DatasetWriter : IDisposable
 {
+    // Splits begun, in order; their names are unique.
     private readonly List<SplitWriter> _splits = [];
     // Files this writer created (final names), deleted if it is disposed before completing.
     private readonly List<string> _created = [];
+    // Threads for compression (≥ 1).
     private readonly int _maxParallelism;
+    // True once the manifest is written: files are then kept on dispose.
     private bool _completed;
 
     public string Directory { get; }

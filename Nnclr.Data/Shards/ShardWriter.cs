@@ -68,8 +68,8 @@ public sealed class ShardWriter : IDisposable
     public void WriteBlock(in EncodedBlock block)
     {
         var file = _file ?? throw new ObjectDisposedException(nameof(ShardWriter));
-        if (block.Count > RecordsPerBlock || _sawShortBlock)
-            throw new InvalidOperationException($"{_path}: block of {block.Count} records after {(_sawShortBlock ? "a short block" : "")} (limit {RecordsPerBlock})");
+        if (block.Count > RecordsPerBlock) throw new ArgumentException($"{_path}: block of {block.Count} records exceeds {RecordsPerBlock} records per block");
+        if (_sawShortBlock) throw new InvalidOperationException($"{_path}: only the last block may hold fewer than {RecordsPerBlock} records");
         if (block.RawBytes != ShardLayout.RawBlockBytes(block.Count, _imageBytes))
             throw new ArgumentException($"{_path}: block was encoded for another image size");
         _sawShortBlock = block.Count < RecordsPerBlock;

@@ -11,12 +11,18 @@ public sealed class SplitWriter : IDisposable
 {
     // Blocks gathered before one parallel compression round.
     private const int BlocksPerRound = 32;
+    // The dataset this split belongs to: image size, file tracking.
     private readonly DatasetWriter _owner;
-    private readonly int _imageBytes, _recordsPerBlock, _recordsPerShard, _maxParallelism;
+    // Layout: bytes per image, records per block, records per shard (a multiple of records per block).
+    private readonly int _imageBytes, _recordsPerBlock, _recordsPerShard;
+    // Threads for compression; the output does not depend on it.
+    private readonly int _maxParallelism;
+    // LZ4 level of every block.
     private readonly LZ4Level _level;
     // Pending records not yet compressed: _pending[0.._pendingCount) images and labels.
     private readonly byte[] _pendingImages;
     private readonly int[] _pendingLabels;
+    // Records pending, ≤ BlocksPerRound · records per block.
     private int _pendingCount;
     // Records per class so far.
     private readonly int[] _classCounts;
@@ -24,8 +30,11 @@ public sealed class SplitWriter : IDisposable
     private readonly List<ShardEntry> _shards = [];
     // Shard being written, or null between shards.
     private ShardWriter? _current;
+    // Decoded bytes written to _current so far.
     private long _currentRaw;
+    // Records written to shards (excludes pending).
     private long _written;
+    // True after Complete: no more records accepted.
     private bool _completed;
 
     public string Name { get; }

@@ -22,7 +22,7 @@ public sealed class TwoViewPolicy(ViewPolicy view1, ViewPolicy view2)
         "byol" => Byol,
         "cifar" => Cifar,
         "crops-only" => CropsOnly,
-        _ => throw new ArgumentException($"unknown augmentation policy '{name}'; choose one of: {string.Join(", ", Names)}", nameof(name)),
+        _ => throw new ArgumentException($"unknown augmentation policy '{name}'; choose one of: {string.Join(", ", Names)}"),
     };
 
     public void Validate()

@@ -9,5 +9,9 @@ public static class CommandTable
     [
         new DoctorCommand(),
         new ExportCommand(),
+        new IngestCommand(),
+        new ShardsInfoCommand(),
+        new BenchAugmentCommand(),
+        new BenchReadCommand(),
     ];
 }

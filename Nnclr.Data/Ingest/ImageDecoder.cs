@@ -1,0 +1,39 @@
+using SkiaSharp;
+
+namespace Nnclr.Data.Ingest;
+
+/// <summary>
+/// Decodes a JPEG/PNG with SkiaSharp to RGB: greyscale and palette images expand to RGB, alpha is dropped
+/// (as PIL's convert("RGB")). Then the shorter side is resized to the target size (Skia linear + mipmaps, so
+/// downscaling is antialiased) and the centre is cropped.
+/// </summary>
+internal static class ImageDecoder
+{
+    /// <summary>Writes a size×size HWC RGB image into <paramref name="dst"/>; returns null, or why the file cannot be used.</summary>
+    public static string? Decode(string path, int size, Span<byte> dst)
+    {
+        using var codec = SKCodec.Create(path, out var created);
+        if (codec is null) return $"not a decodable image ({created})";
+        int w = codec.Info.Width, h = codec.Info.Height;
+        if (w <= 0 || h <= 0) return $"empty image ({w}x{h})";
+        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var full = new SKBitmap(info);
+        var result = codec.GetPixels(info, full.GetPixels());
+        if (result != SKCodecResult.Success) return $"decoding failed ({result})";
+        double scale = (double)size / Math.Min(w, h);
+        int nw = Math.Max(size, (int)Math.Round(w * scale)), nh = Math.Max(size, (int)Math.Round(h * scale));
+        using var resized = nw == w && nh == h ? null : full.Resize(new SKImageInfo(nw, nh, SKColorType.Rgba8888, SKAlphaType.Unpremul), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        var src = resized ?? full;
+        if (src is null) return "resizing failed";
+        int left = (nw - size) / 2, top = (nh - size) / 2;
+        var pixels = src.GetPixelSpan();
+        int stride = src.RowBytes;
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                int s = (top + y) * stride + (left + x) * 4, d = (y * size + x) * 3;
+                dst[d] = pixels[s]; dst[d + 1] = pixels[s + 1]; dst[d + 2] = pixels[s + 2];
+            }
+        return null;
+    }
+}

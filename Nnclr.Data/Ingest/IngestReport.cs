@@ -1,0 +1,15 @@
+namespace Nnclr.Data.Ingest;
+
+/// <summary>What an ingest wrote and what it skipped.</summary>
+public sealed class IngestReport
+{
+    public string OutputDir { get; init; } = "";
+    public string Name { get; init; } = "";
+    /// <summary>Records written per split.</summary>
+    public IReadOnlyDictionary<string, int> Written { get; init; } = new Dictionary<string, int>();
+    /// <summary>Input files not written, in input order (never silently dropped).</summary>
+    public IReadOnlyList<SkippedFile> Skipped { get; init; } = [];
+    /// <summary>The report file written beside the shards, or null.</summary>
+    public string? ReportPath { get; init; }
+    public TimeSpan Elapsed { get; init; }
+}

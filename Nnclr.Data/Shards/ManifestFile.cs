@@ -1,0 +1,65 @@
+using System.Text.Json;
+
+namespace Nnclr.Data.Shards;
+
+/// <summary>Reads, validates and atomically writes manifest.json.</summary>
+public static class ManifestFile
+{
+    // camelCase, indented: humans read these files.
+    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
+
+    public static string PathIn(string datasetDir) => Path.Combine(datasetDir, ShardLayout.ManifestFile);
+
+    /// <summary>Loads and checks the manifest of <paramref name="datasetDir"/>; ShardFormatException naming the file on any problem.</summary>
+    public static DatasetManifest Load(string datasetDir)
+    {
+        var path = PathIn(datasetDir);
+        if (!File.Exists(path)) throw new ShardFormatException($"manifest '{path}' is missing: '{datasetDir}' holds no complete dataset (was an ingest interrupted?)");
+        DatasetManifest? m;
+        try { m = JsonSerializer.Deserialize<DatasetManifest>(File.ReadAllBytes(path), Options); }
+        catch (JsonException e) { throw new ShardFormatException($"manifest '{path}' is not valid JSON: {e.Message}", e); }
+        if (m is null) throw new ShardFormatException($"manifest '{path}' is empty");
+        Validate(m, path);
+        return m;
+    }
+
+    /// <summary>Writes <paramref name="m"/> to temp then renames, so a reader sees the old manifest, or the new one whole.</summary>
+    public static void Save(string datasetDir, DatasetManifest m)
+    {
+        var path = PathIn(datasetDir);
+        Validate(m, path);
+        var tmp = path + ".tmp";
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        {
+            JsonSerializer.Serialize(f, m, Options);
+            f.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static void Validate(DatasetManifest m, string path)
+    {
+        void Check(bool ok, string what) { if (!ok) throw new ShardFormatException($"manifest '{path}': {what}"); }
+        Check(m.FormatVersion == ShardLayout.Version, $"unsupported format version {m.FormatVersion} (this build reads {ShardLayout.Version})");
+        Check(m.Height > 0 && m.Width > 0 && m.Channels == 3, $"bad image shape {m.Height}x{m.Width}x{m.Channels}");
+        Check(m.Classes.Count > 0 && m.Classes.Count <= ushort.MaxValue + 1, $"bad class count {m.Classes.Count}");
+        Check(m.RecordsPerBlock > 0, $"bad recordsPerBlock {m.RecordsPerBlock}");
+        Check(m.Splits.Count > 0, "no splits");
+        foreach (var s in m.Splits)
+        {
+            Check(s.Name.Length > 0 && m.Splits.Count(o => o.Name == s.Name) == 1, $"split name '{s.Name}' is empty or repeated");
+            Check(s.ClassCounts.Count == m.Classes.Count && s.ClassCounts.All(c => c >= 0) && s.ClassCounts.Sum(c => (long)c) == s.Count,
+                $"split '{s.Name}': class counts do not sum to its count {s.Count}");
+            long first = 0;
+            for (int i = 0; i < s.Shards.Count; i++)
+            {
+                var e = s.Shards[i];
+                Check(e.File.Length > 0 && Path.GetFileName(e.File) == e.File, $"split '{s.Name}' shard {i}: bad file name '{e.File}'");
+                Check(e.FirstRecord == first && e.Count > 0, $"split '{s.Name}' shard '{e.File}': first record {e.FirstRecord}, expected {first}");
+                Check(i == s.Shards.Count - 1 || e.Count % m.RecordsPerBlock == 0, $"split '{s.Name}' shard '{e.File}': {e.Count} records is not a multiple of {m.RecordsPerBlock}");
+                first += e.Count;
+            }
+            Check(first == s.Count, $"split '{s.Name}': shards hold {first} records, split says {s.Count}");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+namespace Nnclr.Data.Shards;
+
+/// <summary>
+/// One split of a dataset folder, opened and checked against its manifest. Record i lives in global block
+/// i / RecordsPerBlock (every shard but the last holds whole blocks). <see cref="ReadRecord"/> is thread-safe:
+/// each thread keeps its own last decoded block.
+/// </summary>
+public sealed class ShardDataset : IDisposable
+{
+    // Shard readers in record order.
+    private readonly ShardReader[] _shards;
+    // For global block g: its shard and the block index inside it.
+    private readonly int[] _blockShard, _blockLocal;
+    // Per-thread cache of the last decoded block (for ReadRecord).
+    private readonly ThreadLocal<BlockCache> _cache;
+
+    public DatasetManifest Manifest { get; }
+    public string Split { get; }
+    public string Directory { get; }
+    public int Count { get; }
+    public int Height => Manifest.Height;
+    public int Width => Manifest.Width;
+    public int ImageBytes { get; }
+    public IReadOnlyList<string> Classes => Manifest.Classes;
+    public int RecordsPerBlock => Manifest.RecordsPerBlock;
+    public int BlockCount => _blockShard.Length;
+    /// <summary>Decoded bytes of a full block: the buffer size that <see cref="DecodeBlock"/> needs.</summary>
+    public int MaxBlockRawBytes => ShardLayout.RawBlockBytes(RecordsPerBlock, ImageBytes);
+    /// <summary>Sum of the shard files' sizes.</summary>
+    public long StoredBytes => _shards.Sum(s => s.FileBytes);
+    public IReadOnlyList<ShardReader> Shards => _shards;
+
+    private ShardDataset(string dir, string split, DatasetManifest manifest, ShardReader[] shards)
+    {
+        Directory = dir; Split = split; Manifest = manifest; _shards = shards;
+        ImageBytes = manifest.Height * manifest.Width * 3;
+        Count = shards.Sum(s => s.Count);
+        int blocks = shards.Sum(s => s.BlockCount);
+        (_blockShard, _blockLocal) = (new int[blocks], new int[blocks]);
+        for (int s = 0, g = 0; s < shards.Length; s++)
+            for (int b = 0; b < shards[s].BlockCount; b++, g++) { _blockShard[g] = s; _blockLocal[g] = b; }
+        int raw = MaxBlockRawBytes;
+        _cache = new ThreadLocal<BlockCache>(() => new BlockCache(raw));
+    }
+
+    /// <summary>Opens split <paramref name="split"/> of <paramref name="datasetDir"/>; ShardFormatException on any bad data.</summary>
+    public static ShardDataset Open(string datasetDir, string split)
+    {
+        var m = ManifestFile.Load(datasetDir);
+        var s = m.FindSplit(split) ?? throw new ShardFormatException(
+            $"manifest '{ManifestFile.PathIn(datasetDir)}': no split '{split}' (it has {string.Join(", ", m.Splits.Select(x => x.Name))})");
+        var readers = new List<ShardReader>();
+        try
+        {
+            foreach (var e in s.Shards)
+            {
+                var path = Path.Combine(datasetDir, e.File);
+                if (File.Exists(path) && new FileInfo(path).Length is var len && len != e.Bytes)
+                    throw new ShardFormatException(len < e.Bytes
+                        ? $"shard '{path}': truncated: {len} bytes, manifest says {e.Bytes}"
+                        : $"shard '{path}': manifest/shard mismatch: {len} bytes, manifest says {e.Bytes}");
+                var r = new ShardReader(path);
+                readers.Add(r);
+                if (r.Height != m.Height || r.Width != m.Width || r.Count != e.Count || r.RecordsPerBlock != m.RecordsPerBlock)
+                    throw new ShardFormatException($"shard '{path}': manifest/shard mismatch: shard holds {r.Count} records of {r.Height}x{r.Width} " +
+                        $"in blocks of {r.RecordsPerBlock}; manifest says {e.Count} of {m.Height}x{m.Width} in blocks of {m.RecordsPerBlock}");
+            }
+            return new ShardDataset(datasetDir, split, m, readers.ToArray());
+        }
+        catch
+        {
+            foreach (var r in readers) r.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Records in global block <paramref name="block"/>.</summary>
+    public int BlockRecords(int block) => _shards[_blockShard[block]].BlockRecords(_blockLocal[block]);
+
+    /// <summary>Verifies and decodes global block <paramref name="block"/> into <paramref name="raw"/>; returns its record count.</summary>
+    public int DecodeBlock(int block, Span<byte> raw)
+    {
+        var shard = _shards[_blockShard[block]];
+        shard.DecodeBlock(_blockLocal[block], raw, Classes.Count);
+        return shard.BlockRecords(_blockLocal[block]);
+    }
+
+    /// <summary>Copies record <paramref name="index"/> (HWC uint8 RGB) into <paramref name="hwc"/>; returns its label. Thread-safe.</summary>
+    public int ReadRecord(long index, Span<byte> hwc)
+    {
+        if ((ulong)index >= (ulong)Count) throw new ArgumentOutOfRangeException(nameof(index), $"record {index} is out of range: split '{Split}' of '{Directory}' holds {Count}");
+        if (hwc.Length < ImageBytes) throw new ArgumentException($"buffer of {hwc.Length} bytes is smaller than one image ({ImageBytes})", nameof(hwc));
+        var cache = _cache.Value!;
+        int block = (int)(index / RecordsPerBlock), slot = (int)(index % RecordsPerBlock);
+        if (cache.Block != block)
+        {
+            cache.Block = -1;
+            cache.Count = DecodeBlock(block, cache.Raw);
+            cache.Block = block;
+        }
+        return cache.Copy(slot, ImageBytes, hwc);
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _shards) s.Dispose();
+        _cache.Dispose();
+    }
+}

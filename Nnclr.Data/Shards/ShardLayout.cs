@@ -1,0 +1,35 @@
+using System.Buffers.Binary;
+
+namespace Nnclr.Data.Shards;
+
+/// <summary>
+/// Byte layout of a shard file (see docs/shard-format.md). All integers little-endian.
+/// Header (64 bytes) | LZ4 blocks | index (24 bytes per block) | xxHash64 of the index (8 bytes).
+/// </summary>
+internal static class ShardLayout
+{
+    public const int Version = 1;
+    public const int HeaderBytes = 64;
+    public const int IndexEntryBytes = 24;
+    public const int LabelBytes = 2;
+    public const string ManifestFile = "manifest.json";
+    public static ReadOnlySpan<byte> Magic => "NNCLRSHD"u8;
+
+    /// <summary>Decoded size of a block of <paramref name="records"/> records: images, then one uint16 label each.</summary>
+    public static int RawBlockBytes(int records, int imageBytes) => records * (imageBytes + LabelBytes);
+
+    public static void WriteHeader(Span<byte> h, int height, int width, int count, int recordsPerBlock, int blockCount, long indexOffset)
+    {
+        h.Clear();
+        Magic.CopyTo(h);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[8..], Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[12..], (uint)height);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[16..], (uint)width);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[20..], 3);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[24..], (uint)count);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[28..], (uint)recordsPerBlock);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[32..], (uint)blockCount);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[40..], (ulong)indexOffset);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[56..], K4os.Hash.xxHash.XXH64.DigestOf(h[..56]));
+    }
+}

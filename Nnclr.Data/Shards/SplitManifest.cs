@@ -1,0 +1,13 @@
+namespace Nnclr.Data.Shards;
+
+/// <summary>One split ("train", "test") of a dataset: its record count, class histogram and shard files.</summary>
+public sealed class SplitManifest
+{
+    public string Name { get; init; } = "";
+    /// <summary>Records in the split; equals the sum of the shards' counts.</summary>
+    public int Count { get; init; }
+    /// <summary>Records per class, indexed by label; sums to Count.</summary>
+    public IReadOnlyList<int> ClassCounts { get; init; } = [];
+    /// <summary>Shard files in record order.</summary>
+    public IReadOnlyList<ShardEntry> Shards { get; init; } = [];
+}

@@ -1,0 +1,117 @@
+using K4os.Compression.LZ4;
+
+namespace Nnclr.Data.Shards;
+
+/// <summary>
+/// Appends records of one split, compressing blocks in parallel and writing them in order, so the bytes
+/// written never depend on the thread count. Rolls over to a new shard every RecordsPerShard records.
+/// Created by <see cref="DatasetWriter.BeginSplit"/>.
+/// </summary>
+public sealed class SplitWriter : IDisposable
+{
+    // Blocks gathered before one parallel compression round.
+    private const int BlocksPerRound = 32;
+    // The dataset this split belongs to: image size, file tracking.
+    private readonly DatasetWriter _owner;
+    // Layout: bytes per image, records per block, records per shard (a multiple of records per block).
+    private readonly int _imageBytes, _recordsPerBlock, _recordsPerShard;
+    // Threads for compression; the output does not depend on it.
+    private readonly int _maxParallelism;
+    // LZ4 level of every block.
+    private readonly LZ4Level _level;
+    // Pending records not yet compressed: _pending[0.._pendingCount) images and labels.
+    private readonly byte[] _pendingImages;
+    private readonly int[] _pendingLabels;
+    // Records pending, ≤ BlocksPerRound · records per block.
+    private int _pendingCount;
+    // Records per class so far.
+    private readonly int[] _classCounts;
+    // Completed shards, in order.
+    private readonly List<ShardEntry> _shards = [];
+    // Shard being written, or null between shards.
+    private ShardWriter? _current;
+    // Decoded bytes written to _current so far.
+    private long _currentRaw;
+    // Records written to shards (excludes pending).
+    private long _written;
+    // True after Complete: no more records accepted.
+    private bool _completed;
+
+    public string Name { get; }
+    public long Count => _written + _pendingCount;
+
+    internal SplitWriter(DatasetWriter owner, string name, int imageBytes, int recordsPerBlock, int recordsPerShard, int classCount, int maxParallelism, LZ4Level level)
+    {
+        _owner = owner; Name = name; _imageBytes = imageBytes; _recordsPerBlock = recordsPerBlock;
+        _recordsPerShard = recordsPerShard; _maxParallelism = maxParallelism; _level = level;
+        _pendingImages = new byte[BlocksPerRound * recordsPerBlock * imageBytes];
+        _pendingLabels = new int[BlocksPerRound * recordsPerBlock];
+        _classCounts = new int[classCount];
+    }
+
+    /// <summary>Appends <c>labels.Length</c> records (HWC images back to back).</summary>
+    public void Add(ReadOnlySpan<byte> images, ReadOnlySpan<int> labels)
+    {
+        if (_completed) throw new InvalidOperationException($"split '{Name}' is already complete");
+        if (images.Length != labels.Length * _imageBytes) throw new ArgumentException($"{images.Length} image bytes for {labels.Length} labels of {_imageBytes} bytes each");
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)_classCounts.Length) throw new ArgumentOutOfRangeException(nameof(labels), $"split '{Name}': label {labels[i]} outside 0..{_classCounts.Length - 1}");
+            _classCounts[labels[i]]++;
+            images.Slice(i * _imageBytes, _imageBytes).CopyTo(_pendingImages.AsSpan(_pendingCount * _imageBytes));
+            _pendingLabels[_pendingCount++] = labels[i];
+            if (_pendingCount == _pendingLabels.Length) Flush();
+        }
+    }
+
+    private void Flush()
+    {
+        int n = _pendingCount, blocks = (n + _recordsPerBlock - 1) / _recordsPerBlock;
+        if (n == 0) return;
+        var encoded = new EncodedBlock[blocks];
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = _maxParallelism }, b =>
+        {
+            int start = b * _recordsPerBlock, count = Math.Min(_recordsPerBlock, n - start);
+            encoded[b] = ShardWriter.Encode(_pendingImages.AsSpan(start * _imageBytes, count * _imageBytes), _pendingLabels.AsSpan(start, count), _imageBytes, _level);
+        });
+        foreach (var block in encoded)
+        {
+            if (_current is null)
+            {
+                var file = $"{Name}-{_shards.Count:D5}.shard";
+                _current = new ShardWriter(_owner.Track(file), _owner.Height, _owner.Width, _recordsPerBlock);
+                _currentRaw = 0;
+            }
+            _current.WriteBlock(block);
+            _currentRaw += block.RawBytes;
+            _written += block.Count;
+            if (_current.Count >= _recordsPerShard) CloseShard();
+        }
+        _pendingCount = 0;
+    }
+
+    private void CloseShard()
+    {
+        var w = _current!;
+        long bytes = w.Complete();
+        long first = _shards.Count == 0 ? 0 : _shards[^1].FirstRecord + _shards[^1].Count;
+        _shards.Add(new ShardEntry { File = $"{Name}-{_shards.Count:D5}.shard", Count = w.Count, FirstRecord = first, Bytes = bytes, RawBytes = _currentRaw });
+        w.Dispose();
+        _current = null;
+    }
+
+    /// <summary>Writes what is pending, closes the last shard and returns the split's manifest entry.</summary>
+    internal SplitManifest Complete()
+    {
+        Flush();
+        if (_current is not null) CloseShard();
+        _completed = true;
+        return new SplitManifest { Name = Name, Count = (int)_written, ClassCounts = _classCounts.ToArray(), Shards = _shards.ToArray() };
+    }
+
+    public void Dispose()
+    {
+        _current?.Dispose();
+        _current = null;
+    }
+}

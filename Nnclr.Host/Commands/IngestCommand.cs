@@ -1,0 +1,80 @@
+using Nnclr.Data.Ingest;
+using Nnclr.Data.Shards;
+using Nnclr.Host.Cli;
+using Nnclr.Host.Commands.Data;
+
+namespace Nnclr.Host.Commands;
+
+/// <summary>`nnclr ingest cifar10|cifar100|folder|demo …`: source data → LZ4 shards + manifest.json (written last).</summary>
+public sealed class IngestCommand : ICliCommand
+{
+    public string Name => "ingest";
+    public string Summary => "convert CIFAR-10/100, an image folder or the demo dataset into LZ4 shards";
+    public string Usage => """
+        usage: nnclr ingest cifar10|cifar100 <archive.tar.gz | extracted folder> --out DIR
+               nnclr ingest folder <dir> --size S --out DIR [--strict]
+               nnclr ingest demo --out DIR [--train N] [--test N] [--seed N]
+          folder: <dir>/CLASS/*.jpg|png, or <dir>/train/CLASS and <dir>/test|val/CLASS for two splits.
+                  Unusable files are listed in DIR/ingest-report.json; --strict makes any of them fatal.
+          --threads N   worker threads (default: all cores; output bytes do not depend on it)
+        """;
+
+    public Task<int> RunAsync(CliArgs args, CancellationToken ct)
+    {
+        var kind = args.Positional(0, "what to ingest: cifar10, cifar100, folder or demo");
+        var outDir = args.Required("out");
+        int threads = args.Int("threads") ?? -1;
+        var progress = new StderrProgress("ingest");
+        try
+        {
+            switch (kind)
+            {
+                case "cifar10" or "cifar100":
+                {
+                    var source = args.Positional(1, "the CIFAR .tar.gz or extracted folder");
+                    args.EnsureAllUsed();
+                    var r = CifarIngest.Run(source, outDir, kind == "cifar10" ? CifarKind.Cifar10 : CifarKind.Cifar100, progress, threads);
+                    Print(r);
+                    return Task.FromResult(0);
+                }
+                case "folder":
+                {
+                    var source = args.Positional(1, "the image folder");
+                    int size = args.Int("size") ?? throw new CliException("missing required option --size");
+                    bool strict = args.Flag("strict");
+                    args.EnsureAllUsed();
+                    var r = FolderIngest.Run(source, outDir, size, strict, progress, threads);
+                    Print(r);
+                    return Task.FromResult(0);
+                }
+                case "demo":
+                {
+                    int train = args.Int("train") ?? 10_000, test = args.Int("test") ?? 2_000;
+                    ulong seed = (ulong)(args.Long("seed") ?? 1);
+                    args.EnsureAllUsed();
+                    var sw = System.Diagnostics.Stopwatch.StartNew();
+                    DemoDataset.Generate(outDir, train, test, seed);
+                    Console.WriteLine($"wrote demo dataset to {outDir}: train {train:N0}, test {test:N0} images of 32x32 in {sw.Elapsed.TotalSeconds:F1} s");
+                    return Task.FromResult(0);
+                }
+                default:
+                    throw new CliException($"unknown source kind '{kind}'; choose cifar10, cifar100, folder or demo");
+            }
+        }
+        catch (Exception e) when (e is IngestException or ShardFormatException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"nnclr ingest: {e.Message}");
+            return Task.FromResult(1);
+        }
+    }
+
+    private static void Print(IngestReport r)
+    {
+        Console.WriteLine($"wrote {r.OutputDir}: {string.Join(", ", r.Written.Select(kv => $"{kv.Key} {kv.Value:N0}"))} images in {r.Elapsed.TotalSeconds:F1} s");
+        if (r.Skipped.Count > 0)
+        {
+            Console.WriteLine($"skipped {r.Skipped.Count} file(s) (listed in {r.ReportPath}):");
+            foreach (var s in r.Skipped) Console.WriteLine($"  {s.Path}: {s.Reason}");
+        }
+    }
+}

@@ -67,7 +67,7 @@ public sealed class TrainingPipeline : IDisposable
             Report, settings, source.Cursor);
         _checkpoint = new CheckpointStage(_control, checkpoints, ckptCh.Reader, observer);
         _stages = [read, augment, upload, _train, _checkpoint];
-        _meter = new PipelineMeter(Array.ConvertAll(_stages, s => s.Metrics));
+        _meter = new PipelineMeter(Array.ConvertAll(_stages, s => s.Metrics), this);
     }
 
     /// <summary>Live counters of every stage, in pipeline order.</summary>

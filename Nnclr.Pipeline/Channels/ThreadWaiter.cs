@@ -4,17 +4,29 @@ namespace Nnclr.Pipeline.Channels;
 
 /// <summary>
 /// Blocks a dedicated stage thread on a channel without allocating: the channel's reusable waiter
-/// (no cancellation token) sets one event owned by this thread. Cancellation does not flow through
+/// (no cancellation token) pulses a monitor owned by this thread. (A ManualResetEventSlim would allocate
+/// its lock lazily on the first real wait, in the middle of a run.) Cancellation does not flow through
 /// here: a stop completes the channels, which wakes every waiter.
 /// </summary>
 internal sealed class ThreadWaiter : IDisposable
 {
-    // Set by the channel's continuation when the awaited operation completes; reset before each wait.
-    private readonly ManualResetEventSlim _ready = new(false);
+    // Monitor for _ready.
+    private readonly object _gate = new();
     // Cached delegate for the continuation, so registering it allocates nothing.
     private readonly Action _onReady;
+    // True once the awaited operation completed; guarded by _gate, reset before each wait.
+    private bool _ready;
 
-    public ThreadWaiter() => _onReady = _ready.Set;
+    public ThreadWaiter() => _onReady = Signal;
+
+    private void Signal()
+    {
+        lock (_gate)
+        {
+            _ready = true;
+            Monitor.Pulse(_gate);
+        }
+    }
 
     /// <summary>Takes the next item; false once the channel is completed and drained; throws its error.</summary>
     public bool TryTake<T>(ChannelReader<T> reader, out T item)
@@ -40,12 +52,15 @@ internal sealed class ThreadWaiter : IDisposable
     {
         if (!pending.IsCompleted)
         {
-            _ready.Reset();
+            lock (_gate) _ready = false;
             pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReady);
-            _ready.Wait();
+            lock (_gate)
+            {
+                while (!_ready) Monitor.Wait(_gate);
+            }
         }
         return pending.GetAwaiter().GetResult();
     }
 
-    public void Dispose() => _ready.Dispose();
+    public void Dispose() { }
 }

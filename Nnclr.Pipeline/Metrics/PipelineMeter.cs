@@ -15,9 +15,11 @@ public sealed class PipelineMeter : IDisposable
     // Owns the instruments; disposing it ends publication.
     private readonly Meter _meter;
 
-    public PipelineMeter(IReadOnlyList<StageMetrics> stages)
+    /// <param name="stages">The stages to publish, in pipeline order.</param>
+    /// <param name="scope">The meter's <see cref="Meter.Scope"/>: the pipeline, so listeners can tell runs apart.</param>
+    public PipelineMeter(IReadOnlyList<StageMetrics> stages, object? scope)
     {
-        _meter = new Meter(MeterName);
+        _meter = new Meter(new MeterOptions(MeterName) { Scope = scope });
         _meter.CreateObservableCounter("nnclr.pipeline.stage.items", () => Observe(stages, s => s.Items), "{batch}", "batches finished");
         _meter.CreateObservableGauge("nnclr.pipeline.stage.items_per_second", () => Observe(stages, s => s.ItemsPerSecond), "{batch}/s", "batches per second");
         _meter.CreateObservableCounter("nnclr.pipeline.stage.busy", () => Observe(stages, s => s.BusySeconds), "s", "time busy");

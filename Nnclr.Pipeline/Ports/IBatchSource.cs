@@ -12,6 +12,10 @@ public interface IBatchSource
     /// </summary>
     long ReadBatch(int n, Span<byte> images, Span<int> labels, Span<long> sampleKeys);
 
-    /// <summary>The cursor of the next record, i.e. the position after the last batch read.</summary>
+    /// <summary>
+    /// The cursor of the next record, i.e. the position after the last batch read. Normalised: once fewer
+    /// than a batch of records is left in an epoch, it is (epoch + 1, 0), so the batch that ends an epoch
+    /// carries the next epoch's cursor (the train stage reports the epoch ended after that batch).
+    /// </summary>
     DataCursor Cursor { get; }
 }

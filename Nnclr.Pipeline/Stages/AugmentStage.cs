@@ -31,7 +31,7 @@ internal sealed class AugmentStage : Stage
     // Released once per helper per batch to start it.
     private readonly SemaphoreSlim _go = new(0);
     // Signalled by each helper when it has finished its share of the current batch.
-    private readonly CountdownEvent _done = new(1);
+    private readonly Countdown _done = new();
     // The raw batch being augmented; set by the stage thread before releasing _go.
     private RawSlot? _raw;
     // The views slot being written; set with _raw.
@@ -86,7 +86,7 @@ internal sealed class AugmentStage : Stage
         finally
         {
             _quit = true;
-            _go.Release(helpers.Length);
+            if (helpers.Length > 0) _go.Release(helpers.Length);
             foreach (var h in helpers) h.Join();
         }
     }
@@ -95,7 +95,7 @@ internal sealed class AugmentStage : Stage
     {
         (_raw, _views, _epoch, _count, _next, _helperError) = (raw, views, epoch, count, 0, null);
         _done.Reset(helpers + 1);
-        _go.Release(helpers);
+        if (helpers > 0) _go.Release(helpers);
         Work(0);
         _done.Wait();
         if (_helperError is { } e) throw e;

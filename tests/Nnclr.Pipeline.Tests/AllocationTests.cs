@@ -24,8 +24,11 @@ public sealed class AllocationTests
         var result = await run.WaitAsync(PipelineHarness.HangGuard);
 
         var perStage = string.Join(", ", result.Report.Stages.Select(s => $"{s.Name} {s.AllocatedBytesPerItem}"));
+        // Any per-batch allocation would cost at least 24 bytes per batch. Below 1 byte per batch over 600
+        // batches is 0, or a one-off (e.g. the thread pool work item a channel allocates when a wait races
+        // with the completion it waits for).
         foreach (var name in new[] { "read", "augment", "upload" })
-            Assert.True(result.Report.Stages.Single(s => s.Name == name).AllocatedBytesPerItem == 0, perStage);
+            Assert.True(result.Report.Stages.Single(s => s.Name == name).AllocatedBytesPerItem < 1, perStage);
         // The train thread allocates only TorchSharp's per-step dispose scope and tensor wrappers; the rest of
         // the process (this test's polling included) a little more. Far below one batch of data (196 KiB).
         double perBatch = (after - before) / (double)items;

@@ -33,6 +33,7 @@ public static class TrainingHost
         }
         using (host)
         {
+            var outcome = host.Services.GetRequiredService<RunOutcome>();
             try { await host.RunAsync(cancel); }
             catch (Exception e) when (NnclrConfiguration.Describe(e) is { } message)
             {
@@ -40,7 +41,6 @@ public static class TrainingHost
                 foreach (var line in message.Split('\n')) error.WriteLine("  " + line);
                 return ExitCodes.Usage;
             }
-            var outcome = host.Services.GetRequiredService<RunOutcome>();
             if (outcome.ExitCode == ExitCodes.Usage && outcome.Error is not null) error.WriteLine($"nnclr train: {outcome.Error}");
             return outcome.ExitCode;
         }

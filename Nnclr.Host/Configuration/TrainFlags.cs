@@ -15,7 +15,7 @@ public sealed record TrainFlags
         "                   [--deterministic] [--resume] [--epochs N] [--batch-size N] [--lr X] [--seed N]\n" +
         "                   [--device auto|cpu|cuda[:N]] [--log-format auto|json|text] [--log-every N]\n" +
         "                   [--set Section:Key=value[;Section:Key=value...]]\n" +
-        $"  presets: {"cifar10-resnet18, cpu-smoke, demo"}\n" +
+        "  presets: cifar10-resnet18, cpu-smoke, demo\n" +
         "  configuration precedence: preset < --config FILE < NNCLR_Section__Key variables < flags";
 
     public required string Preset { get; init; }

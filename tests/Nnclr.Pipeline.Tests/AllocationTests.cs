@@ -2,7 +2,8 @@ using Nnclr.Pipeline.Ports;
 
 namespace Nnclr.Pipeline.Tests;
 
-public sealed class AllocationTests
+[Collection(SerialCollection.Name)]
+public sealed class AllocationTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task RunAsync_SteadyState_DataStagesAllocateNothingPerBatch()
@@ -32,6 +33,8 @@ public sealed class AllocationTests
         // The train thread allocates only TorchSharp's per-step dispose scope and tensor wrappers; the rest of
         // the process (this test's polling included) a little more. Far below one batch of data (196 KiB).
         double perBatch = (after - before) / (double)items;
+        output.WriteLine($"{result.Steps} steps of 64 images in {result.ElapsedSeconds:F2} s = {result.Steps * 64 / result.ElapsedSeconds:F0} img/s through fake ports; process allocation {perBatch:F0} B/batch");
+        output.WriteLine(result.Report.ToTable());
         Assert.True(perBatch < 1024, $"{perBatch:F0} bytes per batch over {items} batches");
     }
 }

@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Nnclr.Host.Configuration;
+
+/// <summary>Section "Augment": the BYOL two-view policy.</summary>
+public sealed class AugmentOptions
+{
+    public const string Section = "Augment";
+
+    /// <summary>Side of each augmented view, pixels.</summary>
+    [Range(8, 1024, ErrorMessage = "Augment:ViewSize must be between {1} and {2}")]
+    public int ViewSize { get; set; } = 32;
+
+    /// <summary>Smallest random-resized-crop area fraction.</summary>
+    [Range(0.01, 1.0, ErrorMessage = "Augment:MinCropArea must be between {1} and {2}")]
+    public double MinCropArea { get; set; } = 0.08;
+
+    /// <summary>Gaussian blur (p 1.0 / 0.1); CIFAR presets drop it.</summary>
+    public bool Blur { get; set; }
+
+    /// <summary>Solarize (p 0.0 / 0.2).</summary>
+    public bool Solarize { get; set; } = true;
+}

@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Nnclr.Host.Configuration;
+
+/// <summary>Section "Model": backbone, heads and numeric precision.</summary>
+public sealed class ModelOptions
+{
+    public const string Section = "Model";
+
+    /// <summary>"resnet18-cifar" (CIFAR stem), "resnet18" or "tiny-cnn" (4 conv layers, for CPUs).</summary>
+    [AllowedValues("resnet18-cifar", "resnet18", "tiny-cnn", ErrorMessage = "Model:Backbone must be 'resnet18-cifar', 'resnet18' or 'tiny-cnn'")]
+    public string Backbone { get; set; } = "tiny-cnn";
+
+    /// <summary>Projector hidden width (two hidden layers).</summary>
+    [Range(16, 16384, ErrorMessage = "Model:ProjectorHidden must be between {1} and {2}")]
+    public int ProjectorHidden { get; set; } = 2048;
+
+    /// <summary>Projection (embedding) size; the support set stores vectors of this size.</summary>
+    [Range(8, 4096, ErrorMessage = "Model:ProjectorOut must be between {1} and {2}")]
+    public int ProjectorOut { get; set; } = 256;
+
+    /// <summary>Predictor hidden width.</summary>
+    [Range(16, 16384, ErrorMessage = "Model:PredictorHidden must be between {1} and {2}")]
+    public int PredictorHidden { get; set; } = 4096;
+
+    /// <summary>"fp32" or "bf16" (bf16 compute, fp32 master weights; GPU).</summary>
+    [AllowedValues("fp32", "bf16", ErrorMessage = "Model:Precision must be 'fp32' or 'bf16'")]
+    public string Precision { get; set; } = "fp32";
+
+    /// <summary>NHWC memory format for convolutions (GPU).</summary>
+    public bool ChannelsLast { get; set; }
+}

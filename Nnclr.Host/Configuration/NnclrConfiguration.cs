@@ -1,0 +1,109 @@
+using System.Collections;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Nnclr.Host.Configuration;
+
+/// <summary>
+/// Builds the layered configuration (preset &lt; JSON file &lt; NNCLR_* environment &lt; flags) and registers
+/// one validated options class per section.
+/// </summary>
+public static class NnclrConfiguration
+{
+    /// <summary>Prefix of configuration environment variables: NNCLR_Optim__BatchSize=512.</summary>
+    public const string EnvironmentPrefix = "NNCLR_";
+
+    /// <summary>
+    /// Adds the four layers to <paramref name="builder"/>. <paramref name="environment"/> defaults to the
+    /// process environment. Throws <see cref="ConfigurationException"/> for an unknown preset or a missing or
+    /// malformed file.
+    /// </summary>
+    public static IConfigurationBuilder AddNnclrLayers(this IConfigurationBuilder builder, TrainFlags flags, IDictionary? environment = null)
+    {
+        builder.AddInMemoryCollection(Presets.Values(flags.Preset));
+        if (flags.ConfigFile is { } file)
+        {
+            var full = Path.GetFullPath(file);
+            if (!File.Exists(full)) throw new ConfigurationException($"configuration file '{file}' not found");
+            builder.AddJsonFile(full, optional: false, reloadOnChange: false);
+        }
+        builder.AddInMemoryCollection(FromEnvironment(environment ?? Environment.GetEnvironmentVariables()));
+        builder.AddInMemoryCollection(flags.Overrides);
+        return builder;
+    }
+
+    /// <summary>NNCLR_Section__Key=value → "Section:Key" = value (other variables are ignored).</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> FromEnvironment(IDictionary environment)
+    {
+        foreach (DictionaryEntry e in environment)
+        {
+            var name = (string)e.Key;
+            if (!name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase) || !name.Contains("__", StringComparison.Ordinal)) continue;
+            yield return new(name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), (string?)e.Value);
+        }
+    }
+
+    /// <summary>Binds every section (unknown keys are errors), with DataAnnotations, cross-field rules and ValidateOnStart.</summary>
+    public static IServiceCollection AddNnclrOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        Add<DataOptions>(services, configuration, DataOptions.Section);
+        Add<AugmentOptions>(services, configuration, AugmentOptions.Section);
+        Add<ModelOptions>(services, configuration, ModelOptions.Section);
+        Add<OptimOptions>(services, configuration, OptimOptions.Section);
+        Add<NnclrOptions>(services, configuration, NnclrOptions.Section);
+        Add<PipelineOptions>(services, configuration, PipelineOptions.Section);
+        Add<CheckpointOptions>(services, configuration, CheckpointOptions.Section);
+        Add<EvalOptions>(services, configuration, EvalOptions.Section);
+        Add<RunOptions>(services, configuration, RunOptions.Section);
+        services.AddSingleton<IValidateOptions<NnclrOptions>, NnclrOptionsValidator>();
+        services.AddSingleton<IValidateOptions<OptimOptions>, OptimOptionsValidator>();
+        services.AddSingleton<IValidateOptions<RunOptions>, RunOptionsValidator>();
+        services.AddSingleton(sp => ResolvedConfig.From(sp, configuration));
+        return services;
+    }
+
+    /// <summary>Resolves and validates without a host (tests, `nnclr config show`); throws <see cref="ConfigurationException"/>.</summary>
+    public static ResolvedConfig Resolve(TrainFlags flags, IDictionary? environment = null)
+    {
+        var configuration = Load(flags, environment);
+        var services = new ServiceCollection().AddNnclrOptions(configuration).BuildServiceProvider();
+        try { return services.GetRequiredService<ResolvedConfig>(); }
+        catch (Exception e) when (Describe(e) is { } message) { throw new ConfigurationException(message, e); }
+    }
+
+    /// <summary>Builds the layered configuration; throws <see cref="ConfigurationException"/> for a bad preset or file.</summary>
+    public static IConfigurationRoot Load(TrainFlags flags, IDictionary? environment = null)
+    {
+        try { return new ConfigurationBuilder().AddNnclrLayers(flags, environment).Build(); }
+        catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
+        {
+            throw new ConfigurationException($"configuration file '{flags.ConfigFile}' could not be read: {(e.InnerException ?? e).Message}", e);
+        }
+    }
+
+    /// <summary>One readable line per configuration problem in <paramref name="e"/>, or null when it is not one.</summary>
+    public static string? Describe(Exception e) => e switch
+    {
+        ConfigurationException c => c.Message,
+        OptionsValidationException v => string.Join("\n", v.Failures.Select(Clean)),
+        AggregateException a when a.InnerExceptions.All(i => Describe(i) is not null) => string.Join("\n", a.InnerExceptions.Select(i => Describe(i))),
+        // Binder: "Failed to convert configuration value '…' at 'Optim:BatchSize' to type …", or an unknown key.
+        InvalidOperationException i when i.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase) => i.Message,
+        _ => null,
+    };
+
+    // "DataAnnotation validation failed for 'OptimOptions' members: 'BatchSize' with the error: 'X'." → "X"
+    private static string Clean(string failure)
+    {
+        const string marker = "with the error: '";
+        int at = failure.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? failure : failure[(at + marker.Length)..].TrimEnd('.', '\'');
+    }
+
+    private static void Add<T>(IServiceCollection services, IConfiguration configuration, string section) where T : class =>
+        services.AddOptions<T>()
+            .Bind(configuration.GetSection(section), o => o.ErrorOnUnknownConfiguration = true)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Nnclr.Host.Configuration;
+
+/// <summary>Section "Optim": optimiser, batch and schedule.</summary>
+public sealed class OptimOptions
+{
+    public const string Section = "Optim";
+
+    /// <summary>"lars" (bias and BN excluded from adaptation and decay) or "sgd".</summary>
+    [AllowedValues("lars", "sgd", ErrorMessage = "Optim:Optimizer must be 'lars' or 'sgd'")]
+    public string Optimizer { get; set; } = "lars";
+
+    /// <summary>Images per step (each contributes two views).</summary>
+    [Range(2, 65536, ErrorMessage = "Optim:BatchSize must be between {1} and {2}")]
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>Base learning rate per 256 images; the peak rate is LearningRate × BatchSize / 256.</summary>
+    [Range(1e-6, 100.0, ErrorMessage = "Optim:LearningRate must be between {1} and {2}")]
+    public double LearningRate { get; set; } = 0.4;
+
+    [Range(0.0, 1.0, ErrorMessage = "Optim:WeightDecay must be between {1} and {2}")]
+    public double WeightDecay { get; set; } = 1e-5;
+
+    [Range(0.0, 0.9999, ErrorMessage = "Optim:Momentum must be between {1} and {2}")]
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>LARS trust coefficient η.</summary>
+    [Range(1e-6, 1.0, ErrorMessage = "Optim:LarsEta must be between {1} and {2}")]
+    public double LarsEta { get; set; } = 0.02;
+
+    /// <summary>Linear warm-up epochs, then cosine decay.</summary>
+    [Range(0, 10000, ErrorMessage = "Optim:WarmupEpochs must be between {1} and {2}")]
+    public int WarmupEpochs { get; set; } = 10;
+
+    /// <summary>Training length in epochs (unless Run:MaxSteps is set).</summary>
+    [Range(1, 100000, ErrorMessage = "Optim:Epochs must be between {1} and {2}")]
+    public int Epochs { get; set; } = 200;
+}

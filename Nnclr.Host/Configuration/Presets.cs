@@ -1,0 +1,69 @@
+namespace Nnclr.Host.Configuration;
+
+/// <summary>
+/// Named default sets, the lowest layer of configuration (then --config FILE, NNCLR_* variables, flags).
+/// Values follow docs/DESIGN.md: solo-learn's CIFAR recipe for the GPU preset, the measured 2-core
+/// reference (tiny CNN, |Q| 8192, 3 epochs ≈ +10 kNN points) for cpu-smoke.
+/// </summary>
+public static class Presets
+{
+    /// <summary>Preset names, as accepted by --preset.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["cifar10-resnet18", "cpu-smoke", "demo"];
+
+    /// <summary>The configuration keys a preset sets; throws naming the valid presets for an unknown one.</summary>
+    public static IReadOnlyDictionary<string, string?> Values(string preset) => preset switch
+    {
+        "cifar10-resnet18" => Build(preset, new()
+        {
+            ["Data:Dataset"] = "cifar10",
+            ["Augment:Blur"] = "false",
+            ["Model:Backbone"] = "resnet18-cifar",
+            ["Model:ProjectorHidden"] = "2048", ["Model:ProjectorOut"] = "256", ["Model:PredictorHidden"] = "4096",
+            ["Model:Precision"] = "bf16", ["Model:ChannelsLast"] = "true",
+            ["Optim:Optimizer"] = "lars", ["Optim:BatchSize"] = "512", ["Optim:LearningRate"] = "0.4",
+            ["Optim:WeightDecay"] = "1e-5", ["Optim:LarsEta"] = "0.02", ["Optim:WarmupEpochs"] = "10", ["Optim:Epochs"] = "200",
+            ["Nnclr:Temperature"] = "0.2", ["Nnclr:SupportSetSize"] = "65536",
+            ["Pipeline:Device"] = "auto",
+            ["Checkpoint:EverySteps"] = "1000",
+            ["Eval:KnnEveryEpochs"] = "10",
+            ["Run:LogEvery"] = "50",
+        }),
+        "cpu-smoke" => Build(preset, new()
+        {
+            ["Data:Dataset"] = "cifar10",
+            ["Augment:Blur"] = "false",
+            ["Model:Backbone"] = "tiny-cnn",
+            ["Model:ProjectorHidden"] = "1024", ["Model:ProjectorOut"] = "128", ["Model:PredictorHidden"] = "1024",
+            ["Model:Precision"] = "fp32", ["Model:ChannelsLast"] = "false",
+            ["Optim:Optimizer"] = "lars", ["Optim:BatchSize"] = "256", ["Optim:LearningRate"] = "0.4",
+            ["Optim:WeightDecay"] = "1e-5", ["Optim:LarsEta"] = "0.02", ["Optim:WarmupEpochs"] = "0", ["Optim:Epochs"] = "3",
+            ["Nnclr:Temperature"] = "0.2", ["Nnclr:SupportSetSize"] = "8192",
+            ["Pipeline:Device"] = "cpu",
+            ["Checkpoint:EverySteps"] = "100",
+            ["Eval:KnnEveryEpochs"] = "0",
+            ["Run:LogEvery"] = "10",
+        }),
+        "demo" => Build(preset, new()
+        {
+            ["Data:Dataset"] = "demo",
+            ["Augment:Blur"] = "false",
+            ["Model:Backbone"] = "tiny-cnn",
+            ["Model:ProjectorHidden"] = "512", ["Model:ProjectorOut"] = "128", ["Model:PredictorHidden"] = "512",
+            ["Model:Precision"] = "fp32", ["Model:ChannelsLast"] = "false",
+            ["Optim:Optimizer"] = "lars", ["Optim:BatchSize"] = "128", ["Optim:LearningRate"] = "0.4",
+            ["Optim:WeightDecay"] = "1e-5", ["Optim:LarsEta"] = "0.02", ["Optim:WarmupEpochs"] = "0", ["Optim:Epochs"] = "4",
+            ["Nnclr:Temperature"] = "0.2", ["Nnclr:SupportSetSize"] = "4096",
+            ["Pipeline:Device"] = "auto",
+            ["Checkpoint:EverySteps"] = "100",
+            ["Eval:KnnEveryEpochs"] = "0",
+            ["Run:LogEvery"] = "10",
+        }),
+        _ => throw new ConfigurationException($"unknown preset '{preset}'; choose one of: {string.Join(", ", Names)}"),
+    };
+
+    private static Dictionary<string, string?> Build(string preset, Dictionary<string, string?> values)
+    {
+        values["Run:Preset"] = preset;
+        return values;
+    }
+}

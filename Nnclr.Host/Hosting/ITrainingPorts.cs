@@ -1,0 +1,35 @@
+using Nnclr.Pipeline;
+using Nnclr.Pipeline.Ports;
+
+namespace Nnclr.Host.Hosting;
+
+/// <summary>
+/// Everything a run needs from Nnclr.Data and Nnclr.Model, built by the train command's factory from the
+/// resolved configuration. The factory handles --resume: it loads the latest valid checkpoint (skipping a
+/// damaged newest one with a warning), positions the source at its cursor and reports its step.
+/// </summary>
+public interface ITrainingPorts : IDisposable
+{
+    IBatchSource Source { get; }
+    IViewAugmenter Augmenter { get; }
+    ITrainStep Trainer { get; }
+    ICheckpointSink Checkpoints { get; }
+
+    /// <summary>Batch, image and view shapes.</summary>
+    BatchGeometry Geometry { get; }
+
+    /// <summary>Full batches per epoch (the source drops each epoch's incomplete tail).</summary>
+    long StepsPerEpoch { get; }
+
+    /// <summary>Steps already done: the resumed checkpoint's step, else 0.</summary>
+    long StartStep { get; }
+
+    /// <summary>The device the trainer lives on ("cpu", "cuda", "cuda:N").</summary>
+    string Device { get; }
+
+    /// <summary>
+    /// Runs after the pipeline has ended (any thread; the train thread is gone), e.g. the final kNN
+    /// evaluation. Its values go into summary.json and the final log line.
+    /// </summary>
+    IReadOnlyDictionary<string, double> Finish(PipelineResult result);
+}

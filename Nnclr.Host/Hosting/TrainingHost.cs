@@ -1,0 +1,82 @@
+using System.Collections;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Nnclr.Host.Configuration;
+
+namespace Nnclr.Host.Hosting;
+
+/// <summary>
+/// Entry point for `nnclr train`: builds the Microsoft.Extensions.Hosting host (layered configuration,
+/// validated options, console logging, console lifetime for SIGTERM/Ctrl-C), runs the training service and
+/// returns the exit code (<see cref="ExitCodes"/>). The train command parses <see cref="TrainFlags"/> and
+/// supplies the factory that builds the Data/Model ports from the resolved configuration.
+/// </summary>
+public static class TrainingHost
+{
+    /// <summary>Runs a training host to completion. <paramref name="cancel"/> acts like SIGTERM.</summary>
+    /// <param name="environment">Variables to read NNCLR_* settings from; null = the process environment.</param>
+    /// <param name="error">Where configuration errors go; null = stderr.</param>
+    public static async Task<int> RunAsync(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory,
+        CancellationToken cancel = default, IDictionary? environment = null, TextWriter? error = null)
+    {
+        error ??= Console.Error;
+        IHost host;
+        try { host = Build(flags, portsFactory, environment); }
+        catch (ConfigurationException e)
+        {
+            error.WriteLine($"nnclr train: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        using (host)
+        {
+            var outcome = host.Services.GetRequiredService<RunOutcome>();
+            try { await host.RunAsync(cancel); }
+            catch (Exception e) when (NnclrConfiguration.Describe(e) is { } message)
+            {
+                error.WriteLine("nnclr train: invalid configuration:");
+                foreach (var line in message.Split('\n')) error.WriteLine("  " + line);
+                return ExitCodes.Usage;
+            }
+            if (outcome.ExitCode == ExitCodes.Usage && outcome.Error is not null) error.WriteLine($"nnclr train: {outcome.Error}");
+            return outcome.ExitCode;
+        }
+    }
+
+    /// <summary>Builds (does not start) the host; options are validated when it starts.</summary>
+    internal static IHost Build(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory, IDictionary? environment)
+    {
+        var configuration = NnclrConfiguration.Load(flags, environment);
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ApplicationName = "nnclr",
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Services.AddNnclrOptions(configuration);
+        string format = configuration["Run:LogFormat"] ?? "auto";
+        bool json = format == "json" || (format == "auto" && Console.IsOutputRedirected);
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        if (json) builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
+        else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; o.ColorBehavior = LoggerColorBehavior.Default; });
+        int timeout = int.TryParse(configuration["Run:ShutdownTimeoutSeconds"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) && t > 0 ? t : 120;
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = TimeSpan.FromSeconds(timeout);
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+        });
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.AddSingleton(portsFactory);
+        builder.Services.AddSingleton<RunOutcome>();
+        builder.Services.AddSingleton(sp => new TrainingRun(sp.GetRequiredService<ResolvedConfig>(), portsFactory,
+            sp.GetRequiredService<ILogger<TrainingRun>>(), json || Console.IsErrorRedirected ? null : Console.Error));
+        builder.Services.AddHostedService<TrainingService>();
+        return builder.Build();
+    }
+}

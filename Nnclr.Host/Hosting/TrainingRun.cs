@@ -1,0 +1,120 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Nnclr.Host.Configuration;
+using Nnclr.Pipeline;
+using Nnclr.Pipeline.Metrics;
+
+namespace Nnclr.Host.Hosting;
+
+/// <summary>
+/// One training run: writes config.resolved.json, builds the ports, runs the pipeline until done or stopped,
+/// writes summary.json, and turns the outcome into an exit code. A NaN loss either stops the run or, with
+/// Run:OnNonFiniteLoss=rollback, resumes from the last good checkpoint (at most <see cref="MaxRollbacks"/> times).
+/// </summary>
+public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITrainingPorts> portsFactory, ILogger<TrainingRun> logger, TextWriter? progress)
+{
+    /// <summary>Rollbacks allowed per run before a NaN loss is fatal.</summary>
+    public const int MaxRollbacks = 2;
+
+    /// <summary>Runs to the end; <paramref name="stop"/> (SIGTERM, Ctrl-C) ends it after the current step with a checkpoint.</summary>
+    public async Task<int> ExecuteAsync(CancellationToken stop)
+    {
+        var dir = new RunDirectory(config.RunDir);
+        RunDirectory.WriteAtomically(dir.ResolvedConfig, config.ToJson());
+        var current = config;
+        for (int attempt = 0; ; attempt++)
+        {
+            try { return await RunOnceAsync(current, dir, stop); }
+            catch (PipelineException e) when (e.InnerException is NonFiniteLossException && current.Run.OnNonFiniteLoss == "rollback" && attempt < MaxRollbacks)
+            {
+                Log.Failed(logger, $"{e.Message}; rolling back to the last good checkpoint (rollback {attempt + 1} of {MaxRollbacks})");
+                current = current with { Run = current.Run.With(resume: true) };
+            }
+        }
+    }
+
+    private async Task<int> RunOnceAsync(ResolvedConfig cfg, RunDirectory dir, CancellationToken stop)
+    {
+        using var ports = portsFactory(cfg);
+        long total = cfg.Run.MaxSteps > 0 ? cfg.Run.MaxSteps : cfg.Optim.Epochs * ports.StepsPerEpoch;
+        var settings = new PipelineSettings
+        {
+            Geometry = ports.Geometry,
+            StartStep = ports.StartStep,
+            TotalSteps = Math.Max(total, ports.StartStep),
+            Device = ports.Device,
+            AugmentThreads = cfg.Pipeline.AugmentThreads > 0 ? cfg.Pipeline.AugmentThreads : Math.Max(1, Environment.ProcessorCount - 1),
+            RawSlots = cfg.Pipeline.RawSlots,
+            ViewSlots = cfg.Pipeline.ViewSlots,
+            DeviceSlots = cfg.Pipeline.DeviceSlots,
+            LogEvery = cfg.Run.LogEvery,
+            CheckpointEvery = cfg.Checkpoint.EverySteps,
+        };
+        Log.Starting(logger, cfg.Run.Preset, dir.Root, settings.StartStep, settings.TotalSteps, ports.StepsPerEpoch,
+            settings.Geometry.BatchSize, settings.Device, settings.AugmentThreads);
+        using var metrics = new MetricsLog(dir, logger, progress, settings.TotalSteps);
+        using var pipeline = new TrainingPipeline(settings, ports.Source, ports.Augmenter, ports.Trainer, ports.Checkpoints, metrics);
+        using var onStop = stop.Register(() => Log.Stopping(logger));
+        PipelineResult result;
+        try
+        {
+            result = await pipeline.RunAsync(stop);
+        }
+        catch (PipelineException e)
+        {
+            Log.Failed(logger, e.Message);
+            WriteSummary(dir, cfg, "failed", ExitCodes.RunFailed, e.Message, null, pipeline.Report(), null);
+            if (e.InnerException is NonFiniteLossException && cfg.Run.OnNonFiniteLoss == "rollback") throw;
+            return ExitCodes.RunFailed;
+        }
+        var final = ports.Finish(result);
+        foreach (var (name, value) in final) Log.FinalMetric(logger, name, value);
+        string status = result.Stopped ? "stopped" : "completed";
+        double imagesPerSecond = result.ElapsedSeconds > 0 ? (result.Steps - settings.StartStep) * settings.Geometry.BatchSize / result.ElapsedSeconds : 0;
+        Log.Finished(logger, status, result.Steps, result.ElapsedSeconds, imagesPerSecond, result.Report.ToTable());
+        WriteSummary(dir, cfg, status, ExitCodes.Ok, null, result, result.Report, final);
+        return ExitCodes.Ok;
+    }
+
+    private static void WriteSummary(RunDirectory dir, ResolvedConfig cfg, string status, int exitCode, string? error,
+        PipelineResult? result, StageReport report, IReadOnlyDictionary<string, double>? final)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("preset", cfg.Run.Preset);
+            w.WriteString("status", status);
+            w.WriteNumber("exit_code", exitCode);
+            if (error is not null) w.WriteString("error", error);
+            w.WriteString("finished_at", DateTimeOffset.UtcNow);
+            if (result is not null)
+            {
+                w.WriteNumber("steps", result.Steps);
+                w.WriteNumber("epoch", result.Cursor.Epoch);
+                w.WriteNumber("elapsed_s", Math.Round(result.ElapsedSeconds, 3));
+                if (double.IsFinite(result.LastLoss)) w.WriteNumber("final_loss", result.LastLoss);
+                if (double.IsFinite(result.LastNnAccuracy)) w.WriteNumber("final_nn_acc", result.LastNnAccuracy);
+                if (result.LastCheckpoint is { } c)
+                {
+                    w.WriteStartObject("last_checkpoint");
+                    w.WriteNumber("step", c.Step);
+                    w.WriteNumber("cursor_epoch", c.Cursor.Epoch);
+                    w.WriteNumber("cursor_position", c.Cursor.Position);
+                    w.WriteEndObject();
+                }
+            }
+            if (final is not null)
+            {
+                w.WriteStartObject("final_eval");
+                foreach (var (name, value) in final) w.WriteNumber(name, value);
+                w.WriteEndObject();
+            }
+            w.WritePropertyName("stages");
+            report.WriteJson(w);
+            w.WriteEndObject();
+        }
+        RunDirectory.WriteAtomically(dir.Summary, Encoding.UTF8.GetString(ms.ToArray()));
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Nnclr.Host.Configuration;
+
+namespace Nnclr.Host.Hosting;
+
+/// <summary>
+/// The hosted service: a thin shell that runs the <see cref="TrainingRun"/>, records its exit code and stops
+/// the application. The host's stopping token (SIGTERM, Ctrl-C) is the run's graceful stop.
+/// </summary>
+internal sealed class TrainingService(TrainingRun run, RunOutcome outcome, IHostApplicationLifetime lifetime, ILogger<TrainingService> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield(); // let the host finish starting; the pipeline has threads of its own
+        try
+        {
+            outcome.ExitCode = await run.ExecuteAsync(stoppingToken);
+            outcome.Error = outcome.ExitCode == ExitCodes.Ok ? null : "the run failed (see the log)";
+        }
+        catch (Exception e) when (NnclrConfiguration.Describe(e) is { } message)
+        {
+            (outcome.ExitCode, outcome.Error) = (ExitCodes.Usage, message);
+            Log.Failed(logger, message);
+        }
+        catch (Exception e)
+        {
+            (outcome.ExitCode, outcome.Error) = (ExitCodes.RunFailed, e.Message);
+            Log.Failed(logger, $"{e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            lifetime.StopApplication();
+        }
+    }
+}

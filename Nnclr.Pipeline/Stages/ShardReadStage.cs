@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Nnclr.Pipeline.Channels;
+using Nnclr.Pipeline.Ports;
+using Nnclr.Pipeline.Slots;
+
+namespace Nnclr.Pipeline.Stages;
+
+/// <summary>
+/// First stage: takes a free raw slot, has the source fill it with one batch (shard read + LZ4 decode +
+/// epoch permutation live behind <see cref="IBatchSource"/>), and passes the slot on with the cursor after it.
+/// Produces exactly the batches of steps [first, end).
+/// </summary>
+internal sealed class ShardReadStage : Stage
+{
+    // The data port; called from this thread only.
+    private readonly IBatchSource _source;
+    // Slots this stage fills; the augment stage gives them back.
+    private readonly RawSlotRing _ring;
+    // To the augment stage.
+    private readonly ChannelWriter<BatchTicket> _output;
+    // Samples per batch.
+    private readonly int _batchSize;
+    // First step to produce (the resumed step, 0 on a fresh run).
+    private readonly long _firstStep;
+    // One past the last step to produce.
+    private readonly long _endStep;
+
+    public ShardReadStage(PipelineControl control, IBatchSource source, RawSlotRing ring, ChannelWriter<BatchTicket> output,
+        int batchSize, long firstStep, long endStep) : base("read", control, null)
+    {
+        (_source, _ring, _output, _batchSize, _firstStep, _endStep) = (source, ring, output, batchSize, firstStep, endStep);
+    }
+
+    protected override void Execute(ThreadWaiter waiter)
+    {
+        for (long step = _firstStep; step < _endStep && !Control.StopRequested; step++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            int slot = _ring.Pool.Acquire(waiter);
+            Metrics.AddOutputWait(t);
+            var raw = _ring[slot];
+            long epoch = _source.ReadBatch(_batchSize, raw.Images, raw.Labels, raw.Keys);
+            var ticket = new BatchTicket(slot, step, _batchSize, epoch, _source.Cursor);
+            t = Stopwatch.GetTimestamp();
+            waiter.Put(_output, ticket);
+            Metrics.AddOutputWait(t);
+            Metrics.ItemDone();
+        }
+    }
+
+    protected override void Finish(Exception? error, ThreadWaiter waiter) => _output.TryComplete(error);
+}

@@ -1,0 +1,142 @@
+using System.Collections;
+using Nnclr.Host.Cli;
+using Nnclr.Host.Configuration;
+
+namespace Nnclr.Host.Tests;
+
+public sealed class ConfigurationTests
+{
+    private static readonly IDictionary NoEnvironment = new Hashtable();
+
+    private static TrainFlags Flags(params string[] args) => TrainFlags.Parse(new CliArgs(args, new HashSet<string> { "deterministic", "resume" }));
+
+    [Theory]
+    [InlineData("cifar10-resnet18", "resnet18-cifar", 512, 65536)]
+    [InlineData("cpu-smoke", "tiny-cnn", 256, 8192)]
+    [InlineData("demo", "tiny-cnn", 128, 4096)]
+    public void Resolve_Preset_ValidatesAndUsesItsValues(string preset, string backbone, int batch, int supportSet)
+    {
+        var c = NnclrConfiguration.Resolve(Flags("--preset", preset), NoEnvironment);
+
+        Assert.Equal(preset, c.Run.Preset);
+        Assert.Equal(backbone, c.Model.Backbone);
+        Assert.Equal(batch, c.Optim.BatchSize);
+        Assert.Equal(supportSet, c.Nnclr.SupportSetSize);
+        Assert.Equal(0.2, c.Nnclr.Temperature);
+        Assert.Equal(Path.GetFullPath(Path.Combine("runs", preset)), c.RunDir);
+    }
+
+    [Fact]
+    public void Resolve_CpuSmoke_HasTheReferenceRecipe()
+    {
+        var c = NnclrConfiguration.Resolve(Flags("--preset", "cpu-smoke"), NoEnvironment);
+
+        Assert.Equal((1024, 128, 1024), (c.Model.ProjectorHidden, c.Model.ProjectorOut, c.Model.PredictorHidden));
+        Assert.Equal(("lars", 0.4, 3), (c.Optim.Optimizer, c.Optim.LearningRate, c.Optim.Epochs));
+        Assert.Equal(("cifar10", "cpu"), (c.Data.Dataset, c.Pipeline.Device));
+    }
+
+    [Fact]
+    public void Resolve_FileEnvironmentAndFlags_LaterLayersWin()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"nnclr-cfg-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """{ "Optim": { "LearningRate": 0.1, "Epochs": 7 }, "Run": { "Seed": 5 } }""");
+        try
+        {
+            var env = new Hashtable { ["NNCLR_Optim__LearningRate"] = "0.2", ["NNCLR_OPTIM__EPOCHS"] = "8", ["OTHER"] = "x" };
+            var c = NnclrConfiguration.Resolve(Flags("--preset", "cpu-smoke", "--config", file, "--lr", "0.3"), env);
+
+            Assert.Equal(0.3, c.Optim.LearningRate); // flag beats environment and file
+            Assert.Equal(8, c.Optim.Epochs);         // environment beats file
+            Assert.Equal(5, c.Run.Seed);             // file beats preset default
+            Assert.Equal(256, c.Optim.BatchSize);    // preset
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void Parse_ContractFlags_MapToConfigurationKeys()
+    {
+        var f = Flags("--preset", "demo", "--data", "/d", "--run-dir", "/r", "--max-steps", "100", "--deterministic", "--resume",
+            "--set", "Nnclr:TopK=5; Eval:KnnK=20");
+
+        Assert.Equal("demo", f.Preset);
+        Assert.Equal("/d", f.Overrides["Data:Dir"]);
+        Assert.Equal("/r", f.Overrides["Run:RunDir"]);
+        Assert.Equal("100", f.Overrides["Run:MaxSteps"]);
+        Assert.Equal("true", f.Overrides["Run:Deterministic"]);
+        Assert.Equal("true", f.Overrides["Run:Resume"]);
+        Assert.Equal("5", f.Overrides["Nnclr:TopK"]);
+        Assert.Equal("20", f.Overrides["Eval:KnnK"]);
+    }
+
+    [Fact]
+    public void Resolve_SupportSetNotAMultipleOfBatch_ErrorNamesBothSettings()
+    {
+        var e = Assert.Throws<ConfigurationException>(() =>
+            NnclrConfiguration.Resolve(Flags("--preset", "cpu-smoke", "--batch-size", "384"), NoEnvironment));
+
+        Assert.Equal("Nnclr:SupportSetSize (8192) must be a multiple of Optim:BatchSize (384): the support set is written one batch at a time", e.Message);
+    }
+
+    [Fact]
+    public void Resolve_ValueOutOfRange_ErrorNamesSetting()
+    {
+        var e = Assert.Throws<ConfigurationException>(() =>
+            NnclrConfiguration.Resolve(Flags("--preset", "demo", "--set", "Eval:KnnK=0"), NoEnvironment));
+
+        Assert.Equal("Eval:KnnK must be between 1 and 10000", e.Message);
+    }
+
+    [Fact]
+    public void Resolve_NotANumberFromEnvironment_ErrorNamesSetting()
+    {
+        var e = Assert.Throws<ConfigurationException>(() =>
+            NnclrConfiguration.Resolve(Flags("--preset", "demo"), new Hashtable { ["NNCLR_Optim__BatchSize"] = "lots" }));
+
+        Assert.Contains("'Optim:BatchSize'", e.Message);
+    }
+
+    [Fact]
+    public void Resolve_TypoInConfigFile_ErrorNamesTheUnknownKey()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"nnclr-cfg-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """{ "Optim": { "LerningRate": 0.1 } }""");
+        try
+        {
+            var e = Assert.Throws<ConfigurationException>(() => NnclrConfiguration.Resolve(Flags("--preset", "demo", "--config", file), NoEnvironment));
+            Assert.Contains("LerningRate", e.Message);
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void Resolve_MalformedConfigFile_ErrorNamesTheFile()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"nnclr-cfg-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """{ "Optim": { "Epochs": 3, """);
+        try
+        {
+            var e = Assert.Throws<ConfigurationException>(() => NnclrConfiguration.Resolve(Flags("--preset", "demo", "--config", file), NoEnvironment));
+            Assert.StartsWith($"configuration file '{file}' could not be read", e.Message);
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
+    public void Resolve_UnknownPreset_ListsTheValidOnes()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => NnclrConfiguration.Resolve(Flags("--preset", "imagenet"), NoEnvironment));
+
+        Assert.Equal("unknown preset 'imagenet'; choose one of: cifar10-resnet18, cpu-smoke, demo", e.Message);
+    }
+
+    [Fact]
+    public void Resolve_DeterministicOnCuda_Rejected()
+    {
+        var e = Assert.Throws<ConfigurationException>(() =>
+            NnclrConfiguration.Resolve(Flags("--preset", "demo", "--deterministic", "--device", "cuda"), NoEnvironment));
+
+        Assert.StartsWith("Run:Deterministic needs Pipeline:Device 'cpu' or 'auto'", e.Message);
+    }
+}

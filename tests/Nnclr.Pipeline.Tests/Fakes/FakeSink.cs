@@ -1,0 +1,24 @@
+using System.Collections.Concurrent;
+using Nnclr.Pipeline.Ports;
+
+namespace Nnclr.Pipeline.Tests.Fakes;
+
+/// <summary>Keeps written checkpoints in memory; can be slow or fail.</summary>
+public sealed class FakeSink : ICheckpointSink
+{
+    // Checkpoints written, in order.
+    public readonly ConcurrentQueue<(CheckpointMeta Meta, long Weights)> Written = new();
+    // Sleep per write.
+    public TimeSpan Delay = TimeSpan.Zero;
+    // Throws on this write (0-based), -1 for never.
+    public int ThrowAt = -1;
+    // Writes attempted.
+    private int _writes;
+
+    public void Write(ITrainSnapshot snapshot, CheckpointMeta meta)
+    {
+        if (_writes++ == ThrowAt) throw new IOException($"checkpoint 'step-{meta.Step}.ckpt': No space left on device");
+        if (Delay > TimeSpan.Zero) Thread.Sleep(Delay);
+        Written.Enqueue((meta, ((FakeSnapshot)snapshot).Weights));
+    }
+}

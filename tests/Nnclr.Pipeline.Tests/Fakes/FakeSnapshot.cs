@@ -1,0 +1,5 @@
+using Nnclr.Pipeline.Ports;
+
+namespace Nnclr.Pipeline.Tests.Fakes;
+
+public sealed record FakeSnapshot(long Weights) : ITrainSnapshot;

@@ -30,7 +30,7 @@ public static class Program
         using var cts = new CancellationTokenSource();
         try
         {
-            return await command.RunAsync(new CliArgs(rest), cts.Token);
+            return await command.RunAsync(new CliArgs(rest, command.Switches), cts.Token);
         }
         catch (CliException e)
         {

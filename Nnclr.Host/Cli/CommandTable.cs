@@ -13,5 +13,10 @@ public static class CommandTable
         new ShardsInfoCommand(),
         new BenchAugmentCommand(),
         new BenchReadCommand(),
+        new TrainCommand(),
+        new BenchStepCommand(),
+        new BenchPipelineCommand(),
+        new EvalKnnCommand(),
+        new EvalLinearCommand(),
     ];
 }

@@ -12,6 +12,12 @@ public interface ICliCommand
     /// <summary>The usage text shown by `nnclr NAME --help`.</summary>
     string Usage { get; }
 
+    /// <summary>Options that take no value (so `--resume --data X` and `--resume X` parse unambiguously).</summary>
+    IReadOnlySet<string> Switches => Empty;
+
+    /// <summary>No switches.</summary>
+    static readonly IReadOnlySet<string> Empty = new HashSet<string>();
+
     /// <summary>Runs the command; returns the process exit code.</summary>
     Task<int> RunAsync(CliArgs args, CancellationToken ct);
 }

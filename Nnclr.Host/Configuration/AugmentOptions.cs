@@ -15,8 +15,9 @@ public sealed class AugmentOptions
     [Range(0.01, 1.0, ErrorMessage = "Augment:MinCropArea must be between {1} and {2}")]
     public double MinCropArea { get; set; } = 0.08;
 
-    /// <summary>Gaussian blur (p 1.0 / 0.1); CIFAR presets drop it.</summary>
-    public bool Blur { get; set; }
+    /// <summary>"byol" (blur p 1.0 / 0.1), "cifar" (BYOL without blur) or "crops-only".</summary>
+    [AllowedValues("byol", "cifar", "crops-only", ErrorMessage = "Augment:Policy must be 'byol', 'cifar' or 'crops-only'")]
+    public string Policy { get; set; } = "byol";
 
     /// <summary>Solarize (p 0.0 / 0.2).</summary>
     public bool Solarize { get; set; } = true;

@@ -18,4 +18,12 @@ public sealed class DataOptions
     /// <summary>Side of the stored square images, pixels.</summary>
     [Range(8, 1024, ErrorMessage = "Data:ImageSize must be between {1} and {2}")]
     public int ImageSize { get; set; } = 32;
+
+    /// <summary>Training images generated for the built-in demo dataset (on first use).</summary>
+    [Range(64, 1_000_000, ErrorMessage = "Data:DemoTrainCount must be between {1} and {2}")]
+    public int DemoTrainCount { get; set; } = 10000;
+
+    /// <summary>Test images generated for the built-in demo dataset (on first use).</summary>
+    [Range(16, 1_000_000, ErrorMessage = "Data:DemoTestCount must be between {1} and {2}")]
+    public int DemoTestCount { get; set; } = 2000;
 }

@@ -16,4 +16,11 @@ public sealed class EvalOptions
 
     [Range(0.001, 10.0, ErrorMessage = "Eval:KnnTemperature must be between {1} and {2}")]
     public double KnnTemperature { get; set; } = 0.1;
+
+    /// <summary>At the end, also evaluate the same network at random initialisation (the baseline to beat).</summary>
+    public bool Baseline { get; set; } = true;
+
+    /// <summary>Training images used as kNN memory for the periodic (not the final) evaluation; 0 = all.</summary>
+    [Range(0, 10_000_000, ErrorMessage = "Eval:PeriodicTrainLimit must be between {1} and {2}")]
+    public int PeriodicTrainLimit { get; set; }
 }

@@ -7,8 +7,9 @@ public sealed class ModelOptions
 {
     public const string Section = "Model";
 
-    /// <summary>"resnet18-cifar" (CIFAR stem), "resnet18" or "tiny-cnn" (4 conv layers, for CPUs).</summary>
-    [AllowedValues("resnet18-cifar", "resnet18", "tiny-cnn", ErrorMessage = "Model:Backbone must be 'resnet18-cifar', 'resnet18' or 'tiny-cnn'")]
+    /// <summary>"resnet18|34|50" with the ImageNet stem, "resnet18|34|50-cifar" (3×3 stride-1 stem, no max-pool), or "tiny-cnn" (4 conv layers, for CPUs).</summary>
+    [AllowedValues("resnet18-cifar", "resnet34-cifar", "resnet50-cifar", "resnet18", "resnet34", "resnet50", "tiny-cnn",
+        ErrorMessage = "Model:Backbone must be one of resnet18, resnet34, resnet50 (optionally with -cifar) or tiny-cnn")]
     public string Backbone { get; set; } = "tiny-cnn";
 
     /// <summary>Projector hidden width (two hidden layers).</summary>

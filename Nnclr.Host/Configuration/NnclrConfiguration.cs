@@ -72,6 +72,20 @@ public static class NnclrConfiguration
         catch (Exception e) when (Describe(e) is { } message) { throw new ConfigurationException(message, e); }
     }
 
+    /// <summary>Re-binds a configuration written by <see cref="ResolvedConfig.ToJson"/> (e.g. a checkpoint's), validating it again.</summary>
+    public static ResolvedConfig FromJson(string json, string source)
+    {
+        IConfigurationRoot configuration;
+        try { configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build(); }
+        catch (Exception e) when (e is InvalidDataException or FormatException or System.Text.Json.JsonException)
+        {
+            throw new ConfigurationException($"{source}: the stored configuration is not valid JSON: {e.Message}", e);
+        }
+        var services = new ServiceCollection().AddNnclrOptions(configuration).BuildServiceProvider();
+        try { return services.GetRequiredService<ResolvedConfig>(); }
+        catch (Exception e) when (Describe(e) is { } message) { throw new ConfigurationException($"{source}: {message}", e); }
+    }
+
     /// <summary>Builds the layered configuration; throws <see cref="ConfigurationException"/> for a bad preset or file.</summary>
     public static IConfigurationRoot Load(TrainFlags flags, IDictionary? environment = null)
     {

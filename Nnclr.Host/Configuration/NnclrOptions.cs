@@ -20,6 +20,6 @@ public sealed class NnclrOptions
     public int TopK { get; set; } = 1;
 
     /// <summary>"paper" (default), "symmetric" (adds the transposed term) or "same-view-negatives".</summary>
-    [AllowedValues("paper", "symmetric", "same-view-negatives", ErrorMessage = "Nnclr:Loss must be 'paper', 'symmetric' or 'same-view-negatives'")]
+    [AllowedValues("paper", "symmetric", "same-view-negatives", "simclr", ErrorMessage = "Nnclr:Loss must be 'paper', 'symmetric' or 'same-view-negatives' (alias 'simclr')")]
     public string Loss { get; set; } = "paper";
 }

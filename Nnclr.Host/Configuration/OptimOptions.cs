@@ -7,8 +7,8 @@ public sealed class OptimOptions
 {
     public const string Section = "Optim";
 
-    /// <summary>"lars" (bias and BN excluded from adaptation and decay) or "sgd".</summary>
-    [AllowedValues("lars", "sgd", ErrorMessage = "Optim:Optimizer must be 'lars' or 'sgd'")]
+    /// <summary>"lars" (bias and BN excluded from adaptation and decay), "sgd" or "adamw".</summary>
+    [AllowedValues("lars", "sgd", "adamw", ErrorMessage = "Optim:Optimizer must be 'lars', 'sgd' or 'adamw'")]
     public string Optimizer { get; set; } = "lars";
 
     /// <summary>Images per step (each contributes two views).</summary>

@@ -16,7 +16,7 @@ public static class Presets
         "cifar10-resnet18" => Build(preset, new()
         {
             ["Data:Dataset"] = "cifar10",
-            ["Augment:Blur"] = "false",
+            ["Augment:Policy"] = "cifar",
             ["Model:Backbone"] = "resnet18-cifar",
             ["Model:ProjectorHidden"] = "2048", ["Model:ProjectorOut"] = "256", ["Model:PredictorHidden"] = "4096",
             ["Model:Precision"] = "bf16", ["Model:ChannelsLast"] = "true",
@@ -31,7 +31,7 @@ public static class Presets
         "cpu-smoke" => Build(preset, new()
         {
             ["Data:Dataset"] = "cifar10",
-            ["Augment:Blur"] = "false",
+            ["Augment:Policy"] = "cifar",
             ["Model:Backbone"] = "tiny-cnn",
             ["Model:ProjectorHidden"] = "1024", ["Model:ProjectorOut"] = "128", ["Model:PredictorHidden"] = "1024",
             ["Model:Precision"] = "fp32", ["Model:ChannelsLast"] = "false",
@@ -46,7 +46,7 @@ public static class Presets
         "demo" => Build(preset, new()
         {
             ["Data:Dataset"] = "demo",
-            ["Augment:Blur"] = "false",
+            ["Augment:Policy"] = "cifar",
             ["Model:Backbone"] = "tiny-cnn",
             ["Model:ProjectorHidden"] = "512", ["Model:ProjectorOut"] = "128", ["Model:PredictorHidden"] = "512",
             ["Model:Precision"] = "fp32", ["Model:ChannelsLast"] = "false",

@@ -17,7 +17,9 @@ public static class Bottleneck
         StageSnapshot? best = null;
         foreach (var s in stages)
         {
-            if (s.WallSeconds <= 0 || s.InputWaitFraction > StarvedFraction) continue;
+            // A stage that has not finished an item yet (e.g. checkpoint before the first one) has only an
+            // unfinished input wait, which is not counted yet: it cannot be judged.
+            if (s.WallSeconds <= 0 || s.Items == 0 || s.InputWaitFraction > StarvedFraction) continue;
             if (best is null || s.BusyFraction > best.BusyFraction) best = s;
         }
         if (best is not null) return best.Name;

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nnclr.Host.Cli;
+using Nnclr.Host.Training;
+using Nnclr.Pipeline;
+using Nnclr.Pipeline.Metrics;
+using Nnclr.Pipeline.Ports;
+
+namespace Nnclr.Host.Commands;
+
+/// <summary>
+/// `nnclr bench pipeline`: the whole staged pipeline on real shards with full two-view augmentation, real (or
+/// stand-in) step; prints images/s, the per-stage table and the bottleneck, and, with the real step, the
+/// synthetic step's images/s at the same batch in the same invocation and the ratio (1.0 = never starved).
+/// </summary>
+public sealed class BenchPipelineCommand : ICliCommand
+{
+    public string Name => "bench pipeline";
+    public string Summary => "end-to-end pipeline throughput on real shards, per-stage table, bottleneck, ratio to the synthetic step";
+    public string Usage =>
+        "usage: nnclr bench pipeline [--preset NAME] [--data DIR] [--batch-size N] [--steps N] [--augment-threads N]\n" +
+        "                            [--step real|stand-in] [--precision fp32|bf16] [--channels-last true|false]\n" +
+        "                            [--device auto|cpu|cuda] [--set Section:Key=v;...] [--json]";
+    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "json" };
+
+    public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
+    {
+        bool json = args.Flag("json");
+        int steps = args.Int("steps") ?? 60;
+        var stepKind = args.String("step") ?? "real";
+        if (stepKind is not ("real" or "stand-in")) throw new CliException($"--step must be 'real' or 'stand-in', got '{stepKind}'");
+        if (steps < 10) throw new CliException("--steps must be >= 10 (the first fifth is warm-up)");
+        var runDir = Path.Combine(Path.GetTempPath(), "nnclr-bench-" + Guid.NewGuid().ToString("N"));
+        var cfg = BenchConfig.Resolve(args, out var device, new Dictionary<string, string?>
+        {
+            ["Run:RunDir"] = runDir, ["Checkpoint:EverySteps"] = "10000000", ["Eval:Baseline"] = "false", ["Eval:KnnEveryEpochs"] = "0",
+        });
+        args.EnsureAllUsed();
+        try
+        {
+            using var ports = new TrainingPorts(cfg, NullLogger.Instance);
+            int logEvery = Math.Max(1, steps / 10);
+            var settings = new PipelineSettings
+            {
+                Geometry = ports.Geometry, TotalSteps = steps, Device = ports.Device,
+                AugmentThreads = cfg.Pipeline.AugmentThreads > 0 ? cfg.Pipeline.AugmentThreads : Math.Max(1, Environment.ProcessorCount - 1),
+                RawSlots = cfg.Pipeline.RawSlots, ViewSlots = cfg.Pipeline.ViewSlots, DeviceSlots = cfg.Pipeline.DeviceSlots,
+                LogEvery = logEvery, CheckpointEvery = 10_000_000,
+            };
+            ITrainStep step = stepKind == "real" ? ports.Trainer : new StandInStep();
+            var clock = new IntervalClock();
+            using var pipeline = new TrainingPipeline(settings, ports.Source, ports.Augmenter, step, new DiscardCheckpoints(), clock);
+            var result = await pipeline.RunAsync(ct);
+            double ips = clock.ImagesPerSecond(settings.Geometry.BatchSize, warmupSteps: steps / 5);
+            double? synthetic = null;
+            if (stepKind == "real")
+                synthetic = StepBenchmark.Run(cfg, device, steps: Math.Max(10, steps / 2), warmup: 5).ImagesPerSecond;
+            Report(json, cfg.Run.Preset, cfg.Model.Backbone, device, stepKind, settings, steps, ips, synthetic, result.Report);
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(runDir)) Directory.Delete(runDir, recursive: true);
+        }
+    }
+
+    private static void Report(bool json, string preset, string backbone, string device, string stepKind, PipelineSettings s,
+        int steps, double ips, double? synthetic, StageReport report)
+    {
+        double? ratio = synthetic is > 0 ? ips / synthetic : null;
+        if (json)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartObject();
+                w.WriteString("bench", "pipeline");
+                w.WriteString("preset", preset);
+                w.WriteString("backbone", backbone);
+                w.WriteString("device", device);
+                w.WriteString("step", stepKind);
+                w.WriteNumber("batch", s.Geometry.BatchSize);
+                w.WriteNumber("view_size", s.Geometry.ViewSize);
+                w.WriteNumber("augment_threads", s.AugmentThreads);
+                w.WriteNumber("steps", steps);
+                w.WriteNumber("images_per_s", Math.Round(ips, 1));
+                if (synthetic is { } syn) w.WriteNumber("synthetic_step_images_per_s", Math.Round(syn, 1));
+                if (ratio is { } r) w.WriteNumber("ratio_to_synthetic", Math.Round(r, 3));
+                w.WritePropertyName("stages");
+                report.WriteJson(w);
+                w.WriteEndObject();
+            }
+            Console.WriteLine(System.Text.Encoding.UTF8.GetString(ms.ToArray()));
+            return;
+        }
+        Console.WriteLine($"pipeline: {backbone} batch {s.Geometry.BatchSize} on {device}, {s.AugmentThreads} augment threads, {stepKind} step: {ips:F0} images/s");
+        if (synthetic is { } sy) Console.WriteLine($"synthetic step (same model and batch, data already on the device): {sy:F0} images/s; ratio {ratio:F3}");
+        Console.WriteLine(report.ToTable());
+    }
+
+    // Times the log intervals so warm-up can be left out of the throughput.
+    private sealed class IntervalClock : IPipelineObserver
+    {
+        // (steps completed, seconds since start) at each interval; appended on the train thread only.
+        private readonly List<(long Step, double Seconds)> _marks = [];
+        // Started when the observer is created, just before the pipeline.
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        public void OnInterval(IntervalMetrics m) => _marks.Add((m.Step, _clock.Elapsed.TotalSeconds));
+        public void OnCheckpoint(CheckpointMeta meta) { }
+
+        public double ImagesPerSecond(int batch, int warmupSteps)
+        {
+            var first = _marks.FirstOrDefault(m => m.Step >= warmupSteps);
+            var last = _marks[^1];
+            if (last.Step <= first.Step) first = (0, 0);
+            return (last.Step - first.Step) * (double)batch / (last.Seconds - first.Seconds);
+        }
+    }
+
+    // A benchmark keeps no checkpoints.
+    private sealed class DiscardCheckpoints : ICheckpointSink
+    {
+        public void Write(ITrainSnapshot snapshot, CheckpointMeta meta) { }
+    }
+}

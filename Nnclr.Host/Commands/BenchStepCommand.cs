@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Nnclr.Host.Cli;
+using Nnclr.Host.Configuration;
+using Nnclr.Host.Training;
+using Nnclr.Model.Runtime;
+using TorchSharp;
+
+namespace Nnclr.Host.Commands;
+
+/// <summary>`nnclr bench step`: the full NNCLR step on synthetic data on the device, images/s.</summary>
+public sealed class BenchStepCommand : ICliCommand
+{
+    public string Name => "bench step";
+    public string Summary => "time the full NNCLR training step on synthetic data already on the device";
+    public string Usage =>
+        "usage: nnclr bench step [--preset NAME] [--batch-size N] [--precision fp32|bf16] [--channels-last true|false]\n" +
+        "                        [--steps N] [--warmup N] [--device auto|cpu|cuda] [--set Section:Key=v;...] [--json]\n" +
+        "  default preset: cifar10-resnet18 with CUDA, cpu-smoke without";
+    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "json" };
+
+    public Task<int> RunAsync(CliArgs args, CancellationToken ct)
+    {
+        bool json = args.Flag("json");
+        int steps = args.Int("steps") ?? 50, warmup = args.Int("warmup") ?? 10;
+        if (steps < 1 || warmup < 1) throw new CliException("--steps and --warmup must be >= 1");
+        var cfg = BenchConfig.Resolve(args, out var device);
+        args.EnsureAllUsed();
+        var (ms, ips) = StepBenchmark.Run(cfg, device, steps, warmup);
+        var result = new
+        {
+            bench = "step", preset = cfg.Run.Preset, backbone = cfg.Model.Backbone, device, batch = cfg.Optim.BatchSize,
+            view_size = cfg.Augment.ViewSize, precision = cfg.Model.Precision, channels_last = cfg.Model.ChannelsLast,
+            support_set = cfg.Nnclr.SupportSetSize, steps, warmup, ms_per_step = Math.Round(ms, 3), images_per_s = Math.Round(ips, 1),
+            torch_threads = torch.get_num_threads(), libtorch = torch.__version__,
+        };
+        if (json) Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        else Console.WriteLine($"step: {cfg.Model.Backbone} batch {cfg.Optim.BatchSize} {cfg.Model.Precision}{(cfg.Model.ChannelsLast ? " channels_last" : "")} on {device}: " +
+                               $"{ms:F1} ms/step, {ips:F0} images/s ({steps} steps after {warmup} warm-up)");
+        return Task.FromResult(0);
+    }
+}

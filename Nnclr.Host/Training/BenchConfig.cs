@@ -1,0 +1,37 @@
+using Nnclr.Host.Cli;
+using Nnclr.Host.Configuration;
+using Nnclr.Model.Runtime;
+using TorchSharp;
+
+namespace Nnclr.Host.Training;
+
+/// <summary>The configuration a benchmark runs with: a preset plus the common flags, resolved like `train`'s.</summary>
+public static class BenchConfig
+{
+    /// <summary>Reads --preset, --batch-size, --precision, --channels-last, --device, --data, --augment-threads, --set.</summary>
+    public static ResolvedConfig Resolve(CliArgs args, out string device, IDictionary<string, string?>? extra = null)
+    {
+        var preset = args.String("preset");
+        var deviceFlag = args.String("device") ?? "auto";
+        var o = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (args.Int("batch-size") is { } b) o["Optim:BatchSize"] = b.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (args.String("precision") is { } p) o["Model:Precision"] = p;
+        if (args.String("channels-last") is { } c) o["Model:ChannelsLast"] = c;
+        if (args.String("data") is { } d) o["Data:Dir"] = d;
+        if (args.Int("augment-threads") is { } t) o["Pipeline:AugmentThreads"] = t.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (args.String("set") is { } set)
+            foreach (var pair in set.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                int eq = pair.IndexOf('=');
+                if (eq <= 0) throw new CliException($"--set: '{pair}' is not Section:Key=value");
+                o[pair[..eq]] = pair[(eq + 1)..];
+            }
+        foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) o[k] = v;
+        TorchRuntime.EnsureLoaded();
+        bool cuda = torch.cuda.is_available();
+        o["Pipeline:Device"] = deviceFlag;
+        var cfg = NnclrConfiguration.Resolve(new TrainFlags { Preset = preset ?? (cuda ? "cifar10-resnet18" : "cpu-smoke"), Overrides = o });
+        device = cfg.ResolveDevice(cuda);
+        return cfg;
+    }
+}

@@ -1,0 +1,59 @@
+using Nnclr.Data.Augment;
+using Nnclr.Host.Configuration;
+using ModelOpts = Nnclr.Model.ModelOptions;
+using TrainerOpts = Nnclr.Model.NnclrOptions;
+
+namespace Nnclr.Host.Training;
+
+/// <summary>Translates the host's configuration sections into Nnclr.Model's and Nnclr.Data's option types.</summary>
+public static class ConfigMapping
+{
+    /// <summary>Backbone and heads.</summary>
+    public static ModelOpts ToModel(ResolvedConfig cfg)
+    {
+        var b = cfg.Model.Backbone;
+        var (arch, stem) = b == "tiny-cnn" ? ("tiny", "cifar")
+            : b.EndsWith("-cifar", StringComparison.Ordinal) ? (b[..^"-cifar".Length], "cifar")
+            : (b, "imagenet");
+        return new ModelOpts
+        {
+            Arch = arch, Stem = stem,
+            ProjectorHidden = cfg.Model.ProjectorHidden, ProjectorOut = cfg.Model.ProjectorOut, PredictorHidden = cfg.Model.PredictorHidden,
+        };
+    }
+
+    /// <summary>Support set, loss, optimiser and schedule; the schedule spans Optim:Epochs whatever Run:MaxSteps says.</summary>
+    public static TrainerOpts ToTrainer(ResolvedConfig cfg, long stepsPerEpoch) => new()
+    {
+        SupportSetSize = cfg.Nnclr.SupportSetSize,
+        Temperature = cfg.Nnclr.Temperature,
+        TopK = cfg.Nnclr.TopK,
+        Loss = cfg.Nnclr.Loss == "same-view-negatives" ? "simclr" : cfg.Nnclr.Loss,
+        Optimizer = cfg.Optim.Optimizer,
+        BaseLr = cfg.Optim.LearningRate,
+        WeightDecay = cfg.Optim.WeightDecay,
+        Momentum = cfg.Optim.Momentum,
+        LarsEta = cfg.Optim.LarsEta,
+        WarmupSteps = cfg.Optim.WarmupEpochs * stepsPerEpoch,
+        TotalSteps = cfg.Optim.Epochs * stepsPerEpoch,
+        Precision = cfg.Model.Precision,
+        ChannelsLast = cfg.Model.ChannelsLast,
+        Seed = cfg.Run.Seed,
+    };
+
+    /// <summary>The two-view policy: the named preset, with the crop-area floor and solarize switch applied to both views.</summary>
+    public static TwoViewPolicy ToPolicy(AugmentOptions a)
+    {
+        var p = TwoViewPolicy.FromName(a.Policy);
+        foreach (var v in new[] { p.View1, p.View2 })
+        {
+            v.CropAreaMin = a.MinCropArea;
+            if (!a.Solarize) v.SolarizeP = 0;
+        }
+        p.Validate();
+        return p;
+    }
+
+    /// <summary>Per-channel normalisation used for training and evaluation views.</summary>
+    public static (float[] Mean, float[] Std) Normalisation(ResolvedConfig cfg) => (Normalization.CifarMean, Normalization.CifarStd);
+}

@@ -1,0 +1,32 @@
+using Nnclr.Data.Ingest;
+using Nnclr.Host.Configuration;
+
+namespace Nnclr.Host.Training;
+
+/// <summary>Finds a run's shard directory; generates the built-in demo dataset on first use.</summary>
+public static class DatasetLocator
+{
+    /// <summary>Data:Dir, or data/&lt;dataset&gt; under the working directory.</summary>
+    public static string DirectoryFor(DataOptions data) =>
+        Path.GetFullPath(data.Dir.Length > 0 ? data.Dir : Path.Combine("data", data.Dataset));
+
+    /// <summary>Returns a directory holding a complete dataset, or throws one clear error saying how to make it.</summary>
+    public static string Ensure(DataOptions data, Action<string> log)
+    {
+        var dir = DirectoryFor(data);
+        if (data.Dataset == "demo")
+        {
+            if (!DemoDataset.Exists(dir))
+            {
+                log($"generating the built-in demo dataset ({data.DemoTrainCount} train + {data.DemoTestCount} test images) in {dir}");
+                DemoDataset.Generate(dir, data.DemoTrainCount, data.DemoTestCount);
+            }
+            return dir;
+        }
+        if (!File.Exists(Path.Combine(dir, "manifest.json")))
+            throw new ConfigurationException(
+                $"Data:Dir: no {data.Dataset} shards in {dir} (no manifest.json). Ingest them first, e.g. " +
+                $"'./nnclr ingest {data.Dataset} cifar-10-binary.tar.gz --out {dir}', or pass --data DIR.");
+        return dir;
+    }
+}

@@ -1,0 +1,94 @@
+using Nnclr.Data.Shards;
+using Nnclr.Host.Cli;
+using Nnclr.Host.Configuration;
+using Nnclr.Model;
+using Nnclr.Model.Runtime;
+using Nnclr.Pipeline.Evaluation;
+using TorchSharp;
+
+namespace Nnclr.Host.Training;
+
+/// <summary>What `nnclr eval knn|linear` evaluate: a checkpoint's network, or a preset's network at random initialisation.</summary>
+public sealed class EvalSupport : IDisposable
+{
+    // The network to evaluate (restored from the checkpoint, or freshly initialised).
+    private readonly NnclrTrainer _trainer;
+    // Train split: kNN memory / linear-probe training set.
+    private readonly ShardDataset _train;
+    // Test split: queries.
+    private readonly ShardDataset _test;
+
+    /// <summary>The run configuration the network was built from.</summary>
+    public ResolvedConfig Config { get; }
+
+    /// <summary>"checkpoint PATH (step N)" or "random init (preset P, seed S)".</summary>
+    public string Source { get; }
+
+    public torch.Device Device { get; }
+
+    /// <summary>Both splits' evaluator, normalised as in training.</summary>
+    public KnnEvaluation Evaluation { get; }
+
+    public NnclrTrainer Trainer => _trainer;
+
+    /// <summary>Options read: --checkpoint FILE|DIR, or --random-init with --preset NAME [--seed N]; --data DIR; --device.</summary>
+    public EvalSupport(CliArgs args)
+    {
+        var checkpoint = args.String("checkpoint");
+        bool randomInit = args.Flag("random-init");
+        var preset = args.String("preset");
+        var seed = args.Long("seed");
+        var data = args.String("data");
+        var device = args.String("device") ?? "auto";
+        if ((checkpoint is null) == !randomInit)
+            throw new CliException("give either --checkpoint FILE|DIR or --random-init (with --preset NAME)");
+        TorchRuntime.EnsureLoaded();
+        TrainerState? state = null;
+        if (checkpoint is not null)
+        {
+            (state, var meta, var path) = ReadCheckpoint(checkpoint);
+            Config = NnclrConfiguration.FromJson(meta.ConfigJson, path);
+            Source = $"checkpoint {path} (step {meta.Step})";
+        }
+        else
+        {
+            var overrides = new Dictionary<string, string?>();
+            if (seed is { } s) overrides["Run:Seed"] = s.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Config = NnclrConfiguration.Resolve(new TrainFlags
+            {
+                Preset = preset ?? throw new CliException("--random-init needs --preset NAME (the network to initialise)"),
+                Overrides = overrides,
+            });
+            Source = $"random init (preset {Config.Run.Preset}, seed {Config.Run.Seed})";
+        }
+        var dir = data is not null ? Path.GetFullPath(data) : DatasetLocator.Ensure(Config.Data, _ => { });
+        _train = ShardDataset.Open(dir, "train");
+        _test = ShardDataset.Open(dir, "test");
+        Device = torch.device(device == "auto" ? (torch.cuda.is_available() ? "cuda" : "cpu") : device);
+        _trainer = new NnclrTrainer(ConfigMapping.ToModel(Config), ConfigMapping.ToTrainer(Config, stepsPerEpoch: 1), Config.Optim.BatchSize, Device);
+        if (state is not null) _trainer.Restore(state);
+        var (mean, std) = ConfigMapping.Normalisation(Config);
+        Evaluation = new KnnEvaluation(_train, _test, Config.Augment.ViewSize, mean, std, Config.Eval.KnnK, Config.Eval.KnnTemperature);
+    }
+
+    private static (TrainerState, Nnclr.Model.CheckpointMeta, string) ReadCheckpoint(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            var dir = Directory.Exists(Path.Combine(path, "checkpoints")) ? Path.Combine(path, "checkpoints") : path;
+            var latest = new CheckpointDirectory(dir, keepLast: int.MaxValue).LoadLatestValid(w => Console.Error.WriteLine("warning: " + w))
+                ?? throw new CliException($"--checkpoint: no valid checkpoint in {dir}");
+            return (latest.State, latest.Meta, latest.Path);
+        }
+        if (!File.Exists(path)) throw new CliException($"--checkpoint: {path} does not exist");
+        var (state, meta) = CheckpointFile.Read(path);
+        return (state, meta, Path.GetFullPath(path));
+    }
+
+    public void Dispose()
+    {
+        _trainer.Dispose();
+        _train.Dispose();
+        _test.Dispose();
+    }
+}

@@ -1,0 +1,35 @@
+using Nnclr.Model;
+using Nnclr.Pipeline.Ports;
+using TorchSharp;
+
+namespace Nnclr.Pipeline.Adapters;
+
+/// <summary>
+/// <see cref="ITrainStep"/> over Nnclr.Model's <see cref="NnclrTrainer"/>. Runs on the train thread only; the
+/// epoch-end hook (periodic kNN) runs there too, so the model is never touched by two threads.
+/// </summary>
+public sealed class TrainerStep(NnclrTrainer trainer, Action<NnclrTrainer, long>? epochEnded = null, long epochsDone = 0) : ITrainStep
+{
+    // Completed epochs, advanced by EpochEnded; recorded in snapshots.
+    private long _epochsDone = epochsDone;
+
+    public NnclrTrainer Trainer => trainer;
+
+    public double LearningRate => trainer.CurrentLr;
+
+    public StepTensors Step(torch.Tensor views, torch.Tensor labels)
+    {
+        // StepOutput's tensors already live in the caller's dispose scope; the StepOutput wrapper itself owns
+        // nothing beyond them, so it is not disposed here (that would free tensors the caller still reads).
+        var output = trainer.Step(views, labels);
+        return new StepTensors(output.Loss, output.NnHits);
+    }
+
+    public void EpochEnded(long epoch)
+    {
+        _epochsDone = epoch + 1;
+        epochEnded?.Invoke(trainer, epoch);
+    }
+
+    public ITrainSnapshot Snapshot() => new TrainerSnapshot(trainer.Snapshot(), _epochsDone);
+}

@@ -1,0 +1,49 @@
+using Nnclr.Data.Shards;
+using Nnclr.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nnclr.Pipeline.Evaluation;
+
+/// <summary>Weighted kNN (cosine, k, τ as in solo-learn / InstDisc) of a feature function: train split as memory, test split as queries.</summary>
+public sealed class KnnEvaluation(ShardDataset train, ShardDataset test, int viewSize, float[] mean, float[] std, int k = 200, double temperature = 0.1)
+{
+    public ShardDataset Train => train;
+    public ShardDataset Test => test;
+    public int ViewSize => viewSize;
+    public float[] Mean => mean;
+    public float[] Std => std;
+    public int K => k;
+    public double Temperature => temperature;
+
+    /// <summary>Number of classes (from the train manifest).</summary>
+    public int Classes => train.Classes.Count;
+
+    /// <summary>Top-1 and top-5 accuracy as fractions in [0, 1].</summary>
+    public (double Top1, double Top5) Evaluate(Func<Tensor, Tensor> features, Device device, int limitTrain = 0, int limitTest = 0)
+    {
+        var (trF, trL) = FeatureExtractor.Extract(train, features, device, viewSize, mean, std, limit: limitTrain);
+        using (trF)
+        using (trL)
+        {
+            var (teF, teL) = FeatureExtractor.Extract(test, features, device, viewSize, mean, std, limit: limitTest);
+            using (teF)
+            using (teL)
+                return Knn.Evaluate(trF, trL, teF, teL, Classes, Math.Min(k, (int)trF.shape[0]), temperature);
+        }
+    }
+
+    /// <summary>Linear probe on the same frozen features.</summary>
+    public (double Top1, double Top5) EvaluateLinear(Func<Tensor, Tensor> features, Device device, int epochs, long seed)
+    {
+        var (trF, trL) = FeatureExtractor.Extract(train, features, device, viewSize, mean, std);
+        using (trF)
+        using (trL)
+        {
+            var (teF, teL) = FeatureExtractor.Extract(test, features, device, viewSize, mean, std);
+            using (teF)
+            using (teL)
+                return LinearProbe.Evaluate(trF, trL, teF, teL, Classes, epochs, seed);
+        }
+    }
+}

@@ -46,12 +46,12 @@ public static class Presets
         "demo" => Build(preset, new()
         {
             ["Data:Dataset"] = "demo",
-            ["Augment:Policy"] = "cifar",
+            ["Augment:Policy"] = "cifar", ["Augment:MinCropArea"] = "0.3",
             ["Model:Backbone"] = "tiny-cnn",
             ["Model:ProjectorHidden"] = "512", ["Model:ProjectorOut"] = "128", ["Model:PredictorHidden"] = "512",
             ["Model:Precision"] = "fp32", ["Model:ChannelsLast"] = "false",
             ["Optim:Optimizer"] = "lars", ["Optim:BatchSize"] = "128", ["Optim:LearningRate"] = "0.4",
-            ["Optim:WeightDecay"] = "1e-5", ["Optim:LarsEta"] = "0.02", ["Optim:WarmupEpochs"] = "0", ["Optim:Epochs"] = "4",
+            ["Optim:WeightDecay"] = "1e-5", ["Optim:LarsEta"] = "0.02", ["Optim:WarmupEpochs"] = "0", ["Optim:Epochs"] = "6",
             ["Nnclr:Temperature"] = "0.2", ["Nnclr:SupportSetSize"] = "4096",
             ["Pipeline:Device"] = "auto",
             ["Checkpoint:EverySteps"] = "100",

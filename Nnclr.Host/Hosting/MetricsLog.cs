@@ -91,6 +91,11 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
             foreach (var s in m.Stages.Stages) w.WriteNumber(s.Name, Math.Round(s.ItemsPerSecond * m.Stages.BatchSize, 2));
             w.WriteEndObject();
             w.WriteString("bottleneck", m.Stages.BottleneckStage);
+            // Memory, for spotting leaks in long runs: resident set, managed heap, and the TorchSharp tensors alive on
+            // this thread (OnInterval runs on the train thread, the one that creates the step's tensors).
+            w.WriteNumber("rss_mb", Math.Round(Environment.WorkingSet / 1048576.0, 1));
+            w.WriteNumber("managed_mb", Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1));
+            w.WriteNumber("live_tensors", TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());

@@ -51,6 +51,22 @@ public static class CheckpointFile
         var full = Path.GetFullPath(path);
         var temp = full + ".tmp";
         var hash = new XXH64();
+        try
+        {
+            WriteTemp(temp, state, headerBytes, version, hash);
+        }
+        catch
+        {
+            // Disk full, I/O error: leave nothing half-written behind; the previous checkpoint is untouched.
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+        File.Move(temp, full, overwrite: true);
+        DirectorySync.Flush(Path.GetDirectoryName(full)!);
+    }
+
+    private static void WriteTemp(string temp, TrainerState state, byte[] headerBytes, int version, XXH64 hash)
+    {
         using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize))
         {
             Span<byte> prefix = stackalloc byte[PrefixSize];
@@ -65,8 +81,6 @@ public static class CheckpointFile
             fs.Write(trailer);
             fs.Flush(flushToDisk: true);
         }
-        File.Move(temp, full, overwrite: true);
-        DirectorySync.Flush(Path.GetDirectoryName(full)!);
     }
 
     private static void Put(FileStream fs, XXH64 hash, ReadOnlySpan<byte> bytes)

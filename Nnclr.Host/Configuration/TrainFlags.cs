@@ -42,16 +42,19 @@ public sealed record TrainFlags
         if (args.Int("log-every") is { } every) Put("Run:LogEvery", Num<int>(every));
         Put("Pipeline:Device", args.String("device"));
         Put("Run:LogFormat", args.String("log-format"));
-        if (args.String("set") is { } set)
-        {
-            foreach (var pair in set.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                int eq = pair.IndexOf('=');
-                if (eq <= 0 || !pair[..eq].Contains(':'))
-                    throw new CliException($"--set: '{pair}' is not Section:Key=value");
-                o[pair[..eq]] = pair[(eq + 1)..];
-            }
-        }
+        if (args.String("set") is { } set) ParseSet(set, o);
         return new TrainFlags { Preset = args.Required("preset"), ConfigFile = args.String("config"), Overrides = o };
+    }
+
+    /// <summary>Adds the pairs of a `--set "Section:Key=value;Section:Key=value"` option to <paramref name="into"/>.</summary>
+    public static void ParseSet(string set, IDictionary<string, string?> into)
+    {
+        foreach (var pair in set.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = pair.IndexOf('=');
+            if (eq <= 0 || !pair[..eq].Contains(':'))
+                throw new CliException($"--set: '{pair}' is not Section:Key=value");
+            into[pair[..eq]] = pair[(eq + 1)..];
+        }
     }
 }

@@ -19,13 +19,7 @@ public static class BenchConfig
         if (args.String("channels-last") is { } c) o["Model:ChannelsLast"] = c;
         if (args.String("data") is { } d) o["Data:Dir"] = d;
         if (args.Int("augment-threads") is { } t) o["Pipeline:AugmentThreads"] = t.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (args.String("set") is { } set)
-            foreach (var pair in set.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                int eq = pair.IndexOf('=');
-                if (eq <= 0) throw new CliException($"--set: '{pair}' is not Section:Key=value");
-                o[pair[..eq]] = pair[(eq + 1)..];
-            }
+        if (args.String("set") is { } set) TrainFlags.ParseSet(set, o);
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) o[k] = v;
         TorchRuntime.EnsureLoaded();
         bool cuda = torch.cuda.is_available();

@@ -36,27 +36,37 @@ internal sealed class UploadStage : Stage
             bool got = waiter.TryTake(_input, out var ticket);
             Metrics.AddInputWait(t);
             if (!got) return;
-            if (_deviceRing is not null)
+            if (_deviceRing is null)
             {
-                t = Stopwatch.GetTimestamp();
-                int slot = _deviceRing.Pool.Acquire(waiter);
-                Metrics.AddOutputWait(t);
-                var host = _hostRing[ticket.Slot];
-                var device = _deviceRing[slot];
-                device.Views.copy_(host.Views, nonBlocking: true);
-                device.Labels.copy_(host.Labels, nonBlocking: true);
-                // Sync: the host slot may be rewritten only after the DMA has read it, and TorchSharp has no
-                // CUDA events to wait for one copy, so wait for the device to drain. This blocks only this
-                // thread; the train thread keeps queueing work, and the ring keeps the next batches ready.
-                torch.cuda.synchronize();
-                _hostRing.Pool.Release(ticket.Slot);
-                ticket = ticket with { Slot = slot };
+                Forward(waiter, ticket);
+                continue;
             }
             t = Stopwatch.GetTimestamp();
-            waiter.Put(_output, ticket);
+            int slot = _deviceRing.Pool.Acquire(waiter);
             Metrics.AddOutputWait(t);
-            Metrics.ItemDone();
+            int hostSlot = ticket.Slot;
+            var host = _hostRing[hostSlot];
+            var device = _deviceRing[slot];
+            device.Views.copy_(host.Views, nonBlocking: true);
+            device.Labels.copy_(host.Labels, nonBlocking: true);
+            // Hand the device slot to the train thread at once: everything runs on the one default CUDA stream, so
+            // the copy is ordered before the kernels of the step that reads it, and the train thread can queue
+            // step s+1 while the GPU still runs step s.
+            Forward(waiter, ticket with { Slot = slot });
+            // Sync: the pinned host slot may be rewritten only after the DMA has read it, and TorchSharp has no
+            // CUDA events to wait for one copy, so wait for the device to drain. This blocks only this thread;
+            // the ring keeps the next host slots available to the augment stage meanwhile.
+            torch.cuda.synchronize();
+            _hostRing.Pool.Release(hostSlot);
         }
+    }
+
+    private void Forward(ThreadWaiter waiter, BatchTicket ticket)
+    {
+        long t = Stopwatch.GetTimestamp();
+        waiter.Put(_output, ticket);
+        Metrics.AddOutputWait(t);
+        Metrics.ItemDone();
     }
 
     protected override void Finish(Exception? error, ThreadWaiter waiter) => _output.TryComplete(error);

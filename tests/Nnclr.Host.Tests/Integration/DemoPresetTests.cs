@@ -1,0 +1,40 @@
+using System.Text.Json;
+
+namespace Nnclr.Host.Tests.Integration;
+
+/// <summary>The README's main command, `nnclr train --preset demo`, on a fresh working directory.</summary>
+[Collection("train-process")]
+public sealed class DemoPresetTests
+{
+    [Fact]
+    public async Task TrainDemoPreset_FreshDirectory_GeneratesDataTrainsAndBeatsRandomInit()
+    {
+        var work = Path.Combine(Path.GetTempPath(), "nnclr-demo-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        try
+        {
+            using var p = new NnclrProcess(work, "train", "--preset", "demo");
+            Assert.True(await p.WaitAsync(TimeSpan.FromMinutes(8)) == 0, p.Output);
+            Assert.True(File.Exists(Path.Combine(work, "data", "demo", "manifest.json")), "the demo dataset was not generated");
+            Assert.Contains("generating the built-in demo dataset", p.Output);
+
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(work, "runs", "demo", "summary.json")));
+            var root = summary.RootElement;
+            Assert.Equal("completed", root.GetProperty("status").GetString());
+            var eval = root.GetProperty("final_eval");
+            double trained = eval.GetProperty("knn_top1").GetDouble(), random = eval.GetProperty("knn_top1_random_init").GetDouble();
+            Assert.True(trained > random + 2, $"kNN top-1 {trained}% does not beat the random-init baseline {random}% by 2 points");
+            Assert.Contains("knn_top1_random_init", p.Output); // printed, not only written
+
+            var lines = File.ReadAllLines(Path.Combine(work, "runs", "demo", "metrics.jsonl"));
+            Assert.True(lines.Length >= 10, "too few progress lines");
+            using var first = JsonDocument.Parse(lines[0]);
+            using var last = JsonDocument.Parse(lines[^1]);
+            Assert.True(last.RootElement.GetProperty("loss").GetDouble() < first.RootElement.GetProperty("loss").GetDouble(), "loss did not go down");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+}

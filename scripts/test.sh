@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# The README's test command: set-up (idempotent), then every test project in Release.
+# The README's test command: set-up (idempotent), then every test project in Release, one assembly at a
+# time (the Torch tests use both cores themselves). Ends with one line "N passed, N failed".
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/scripts/setup.sh"
 cd "$root"
 dotnet build Nnclr.sln -c Release -nologo -v q -clp:ErrorsOnly
-# One test assembly at a time: the Torch tests use both cores themselves.
-dotnet test Nnclr.sln -c Release --no-build -nologo -m:1 --logger "console;verbosity=normal" "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Nnclr.sln -c Release --no-build -nologo -m:1 --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+passed=$(grep -E '^[[:space:]]+Passed: [0-9]+$' "$log" | awk '{s += $2} END {print s + 0}')
+failed=$(grep -E '^[[:space:]]+Failed: [0-9]+$' "$log" | awk '{s += $2} END {print s + 0}')
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a crash or build error counts as a failure
+echo "$passed passed, $failed failed"
+exit "$rc"

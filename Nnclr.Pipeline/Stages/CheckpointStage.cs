@@ -38,8 +38,11 @@ internal sealed class CheckpointStage : Stage
             if (!got) return;
             try { _sink.Write(request.Snapshot, request.Meta); }
             finally { (request.Snapshot as IDisposable)?.Dispose(); }
-            LastWritten = request.Meta;
-            _observer?.OnCheckpoint(request.Meta);
+            var meta = request.Meta;
+            request = default; // drop the snapshot before collecting it
+            MemoryHygiene.AfterSnapshot();
+            LastWritten = meta;
+            _observer?.OnCheckpoint(meta);
             Metrics.ItemDone();
         }
     }

@@ -21,7 +21,7 @@ RUN apt-get update \
  && mkdir -p /work && chown nnclr:nnclr /work
 COPY --from=build /app /opt/nnclr
 ENV DOTNET_gcServer=0 \
-    NNCLR_LOG_FORMAT=json
+    NNCLR_Run__LogFormat=json
 USER nnclr
 WORKDIR /work
 VOLUME ["/work"]

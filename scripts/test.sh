@@ -12,8 +12,8 @@ set +e
 dotnet test Nnclr.sln -c Release --no-build -nologo -m:1 --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
-passed=$(grep -E '^[[:space:]]+Passed: [0-9]+$' "$log" | awk '{s += $2} END {print s + 0}')
-failed=$(grep -E '^[[:space:]]+Failed: [0-9]+$' "$log" | awk '{s += $2} END {print s + 0}')
+passed=$(awk '/^[[:space:]]+Passed: [0-9]+$/ {s += $2} END {print s + 0}' "$log")
+failed=$(awk '/^[[:space:]]+Failed: [0-9]+$/ {s += $2} END {print s + 0}' "$log")
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a crash or build error counts as a failure
 echo "$passed passed, $failed failed"
 exit "$rc"

@@ -1,4 +1,5 @@
 using Nnclr.Host.Cli;
+using Nnclr.Host.Configuration;
 using Nnclr.Model.Runtime;
 
 namespace Nnclr.Host;
@@ -42,6 +43,18 @@ public static class Program
         {
             Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
             return 3;
+        }
+        catch (ConfigurationException e)
+        {
+            Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("NNCLR_DEBUG") is not "1")
+        {
+            // Bad data, a damaged checkpoint, I/O: one line that names the file or setting (the exception
+            // messages do); NNCLR_DEBUG=1 shows the stack trace instead.
+            Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
+            return 1;
         }
     }
 

@@ -112,7 +112,11 @@ public static class NnclrConfiguration
     {
         const string marker = "with the error: '";
         int at = failure.IndexOf(marker, StringComparison.Ordinal);
-        return at < 0 ? failure : failure[(at + marker.Length)..].TrimEnd('.', '\'');
+        if (at < 0) return failure;
+        var text = failure[(at + marker.Length)..];
+        // Remove exactly the wrapper's closing "'." (or "'"), keeping quotes that belong to the message.
+        if (text.EndsWith("'.", StringComparison.Ordinal)) return text[..^2];
+        return text.EndsWith('\'') ? text[..^1] : text;
     }
 
     private static void Add<T>(IServiceCollection services, IConfiguration configuration, string section) where T : class =>

@@ -1,0 +1,81 @@
+using System.Text.Json;
+
+namespace Nnclr.Host.Tests.Integration;
+
+/// <summary>The data and benchmark commands as a user runs them, on the shared CIFAR-10 archive.</summary>
+[Collection("train-process")]
+public sealed class CliCommandTests(DemoData demo) : IClassFixture<DemoData>
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task IngestCifar10ThenShardsInfo_SharedArchive_ReportsOfficialCountsAndFirstTestRecord()
+    {
+        var outDir = Path.Combine(demo.Root, "cifar10");
+        using (var p = new NnclrProcess(demo.Root, "ingest", "cifar10", CifarArchive(), "--out", outDir))
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+        using var info = new NnclrProcess(demo.Root, "shards", "info", outDir, "--json");
+        Assert.True(await info.WaitAsync(Limit) == 0, info.Output);
+        using var doc = JsonDocument.Parse(info.Output);
+        var root = doc.RootElement;
+        Assert.Equal((32, 32), (root.GetProperty("height").GetInt32(), root.GetProperty("width").GetInt32()));
+        var splits = root.GetProperty("splits").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+        Assert.Equal(50_000, splits["train"].GetProperty("count").GetInt32());
+        Assert.Equal(10_000, splits["test"].GetProperty("count").GetInt32());
+        Assert.All(splits["train"].GetProperty("classCounts").EnumerateArray(), c => Assert.Equal(5_000, c.GetProperty("count").GetInt32()));
+        Assert.All(splits["test"].GetProperty("classCounts").EnumerateArray(), c => Assert.Equal(1_000, c.GetProperty("count").GetInt32()));
+        var first = splits["test"].GetProperty("firstRecord");
+        Assert.Equal("cat", first.GetProperty("className").GetString());
+        Assert.Equal([158, 112, 49], first.GetProperty("firstPixel").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+
+        // Ingesting over a complete dataset is refused and leaves it intact.
+        using (var again = new NnclrProcess(demo.Root, "ingest", "cifar10", CifarArchive(), "--out", outDir))
+        {
+            Assert.NotEqual(0, await again.WaitAsync(Limit));
+            Assert.Contains(outDir, again.Output);
+        }
+        using var still = new NnclrProcess(demo.Root, "shards", "info", outDir, "--json", "--verify");
+        Assert.True(await still.WaitAsync(Limit) == 0, still.Output);
+    }
+
+    [Fact]
+    public async Task BenchPipeline_StandInAndRealStep_ReportsStagesBottleneckAndRatio()
+    {
+        string[] common = ["--preset", "demo", "--data", demo.DataDir, "--batch-size", "32", "--steps", "20", "--json",
+            "--set", "Nnclr:SupportSetSize=256;Model:ProjectorHidden=64;Model:ProjectorOut=32;Model:PredictorHidden=64"];
+        foreach (var step in new[] { "stand-in", "real" })
+        {
+            using var p = new NnclrProcess(demo.Root, ["bench", "pipeline", "--step", step, .. common]);
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+            using var doc = JsonDocument.Parse(p.Output[p.Output.IndexOf('{')..]);
+            var r = doc.RootElement;
+            Assert.True(r.GetProperty("images_per_s").GetDouble() > 0);
+            var stages = r.GetProperty("stages");
+            Assert.Equal(["read", "augment", "upload", "train", "checkpoint"],
+                stages.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToArray());
+            Assert.Contains(stages.GetProperty("bottleneck").GetString(), new[] { "read", "augment", "upload", "train" });
+            Assert.Equal(step == "real", r.TryGetProperty("ratio_to_synthetic", out var ratio));
+            if (step == "real") Assert.InRange(ratio.GetDouble(), 0.05, 20);
+        }
+    }
+
+    [Fact]
+    public async Task BenchStep_BadPrecision_ExitsWithErrorNamingTheSetting()
+    {
+        using var p = new NnclrProcess(demo.Root, "bench", "step", "--preset", "demo", "--precision", "fp8");
+        Assert.Equal(2, await p.WaitAsync(Limit));
+        Assert.Contains("Model:Precision", p.Output);
+    }
+
+    private static string CifarArchive()
+    {
+        var env = Environment.GetEnvironmentVariable("NNCLR_SHARED_DATA");
+        if (!string.IsNullOrEmpty(env)) return Path.Combine(env, "cifar-10-binary.tar.gz");
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var candidate = Path.Combine(d.FullName, "shared", "data", "cifar-10-binary.tar.gz");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FileNotFoundException("shared/data/cifar-10-binary.tar.gz not found (set NNCLR_SHARED_DATA)");
+    }
+}

@@ -23,8 +23,7 @@ public sealed class EvalKnnCommand : ICliCommand
         args.EnsureAllUsed();
         var knn = eval.Evaluation;
         var started = DateTime.UtcNow;
-        var evaluation = k is null && temperature is null ? knn
-            : new Pipeline.Evaluation.KnnEvaluation(knn.Train, knn.Test, knn.ViewSize, knn.Mean, knn.Std, k ?? knn.K, temperature ?? knn.Temperature);
+        var evaluation = knn.With(k ?? knn.K, temperature ?? knn.Temperature);
         var (top1, top5) = evaluation.Evaluate(eval.Trainer.Features, eval.Device);
         double seconds = (DateTime.UtcNow - started).TotalSeconds;
         if (json)

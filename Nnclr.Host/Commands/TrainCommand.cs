@@ -27,8 +27,7 @@ public sealed class TrainCommand : ICliCommand
     private static ILoggerFactory CreateLoggers(TrainFlags flags)
     {
         flags.Overrides.TryGetValue("Run:LogFormat", out var format);
-        format ??= Environment.GetEnvironmentVariable("NNCLR_Run__LogFormat") ?? "auto";
-        bool json = format == "json" || (format == "auto" && Console.IsOutputRedirected);
+        bool json = TrainingHost.UseJsonLogs(format ?? Environment.GetEnvironmentVariable("NNCLR_Run__LogFormat"));
         return LoggerFactory.Create(b =>
         {
             if (json) b.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");

@@ -46,6 +46,9 @@ public static class TrainingHost
         }
     }
 
+    /// <summary>Run:LogFormat "json", or "auto" (the default) with stdout not a terminal, as for a daemon.</summary>
+    public static bool UseJsonLogs(string? format) => format == "json" || ((format ?? "auto") == "auto" && Console.IsOutputRedirected);
+
     /// <summary>Builds (does not start) the host; options are validated when it starts.</summary>
     internal static IHost Build(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory, IDictionary? environment)
     {
@@ -58,8 +61,7 @@ public static class TrainingHost
         });
         builder.Configuration.AddConfiguration(configuration);
         builder.Services.AddNnclrOptions(configuration);
-        string format = configuration["Run:LogFormat"] ?? "auto";
-        bool json = format == "json" || (format == "auto" && Console.IsOutputRedirected);
+        bool json = UseJsonLogs(configuration["Run:LogFormat"]);
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);

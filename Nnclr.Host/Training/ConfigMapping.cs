@@ -41,6 +41,19 @@ public static class ConfigMapping
         Seed = cfg.Run.Seed,
     };
 
+    /// <summary>The trainer a run, a benchmark or an evaluation uses; a setting the trainer rejects is a configuration error.</summary>
+    public static Nnclr.Model.NnclrTrainer CreateTrainer(ResolvedConfig cfg, long stepsPerEpoch, TorchSharp.torch.Device device)
+    {
+        try
+        {
+            return new Nnclr.Model.NnclrTrainer(ToModel(cfg), ToTrainer(cfg, stepsPerEpoch), cfg.Optim.BatchSize, device);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException(e.Message, e);
+        }
+    }
+
     /// <summary>The two-view policy: the named preset, with the crop-area floor and solarize switch applied to both views.</summary>
     public static TwoViewPolicy ToPolicy(AugmentOptions a)
     {

@@ -65,7 +65,7 @@ public sealed class EvalSupport : IDisposable
         _train = ShardDataset.Open(dir, "train");
         _test = ShardDataset.Open(dir, "test");
         Device = torch.device(device == "auto" ? (torch.cuda.is_available() ? "cuda" : "cpu") : device);
-        _trainer = new NnclrTrainer(ConfigMapping.ToModel(Config), ConfigMapping.ToTrainer(Config, stepsPerEpoch: 1), Config.Optim.BatchSize, Device);
+        _trainer = ConfigMapping.CreateTrainer(Config, stepsPerEpoch: 1, Device);
         if (state is not null) _trainer.Restore(state);
         var (mean, std) = ConfigMapping.Normalisation(Config);
         Evaluation = new KnnEvaluation(_train, _test, Config.Augment.ViewSize, mean, std, Config.Eval.KnnK, Config.Eval.KnnTemperature);

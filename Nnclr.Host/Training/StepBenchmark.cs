@@ -15,7 +15,7 @@ public static class StepBenchmark
         TorchRuntime.EnsureLoaded();
         var dev = torch.device(device);
         int b = cfg.Optim.BatchSize, s = cfg.Augment.ViewSize;
-        using var trainer = new NnclrTrainer(ConfigMapping.ToModel(cfg), ConfigMapping.ToTrainer(cfg, stepsPerEpoch: 1000), b, dev);
+        using var trainer = ConfigMapping.CreateTrainer(cfg, stepsPerEpoch: 1000, dev);
         using var gen = new torch.Generator(7);
         using var views = torch.randn([2L * b, 3, s, s], generator: gen).to(dev);
         using var labels = torch.randint(0, 10, [b], generator: gen, dtype: torch.int64).to(dev);

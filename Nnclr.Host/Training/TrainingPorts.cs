@@ -76,7 +76,7 @@ public sealed class TrainingPorts : ITrainingPorts
         StepsPerEpoch = _train.Count / batch;
         if (StepsPerEpoch == 0)
             throw new ConfigurationException($"Optim:BatchSize {batch} is larger than the training split ({_train.Count} images in {dataDir})");
-        _trainer = NewTrainer(StepsPerEpoch);
+        _trainer = ConfigMapping.CreateTrainer(cfg, StepsPerEpoch, _device);
 
         var dir = new CheckpointDirectory(Path.Combine(cfg.RunDir, "checkpoints"), cfg.Checkpoint.Keep);
         var cursor = new DataCursor(0, 0);
@@ -100,18 +100,6 @@ public sealed class TrainingPorts : ITrainingPorts
         Checkpoints = new CheckpointDirectorySink(dir, cfg.ToJson(), cfg.Run.Seed);
     }
 
-    private NnclrTrainer NewTrainer(long stepsPerEpoch)
-    {
-        try
-        {
-            return new NnclrTrainer(ConfigMapping.ToModel(_cfg), ConfigMapping.ToTrainer(_cfg, stepsPerEpoch), _cfg.Optim.BatchSize, _device);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ConfigurationException(e.Message, e);
-        }
-    }
-
     // On the train thread after each epoch: kNN every Eval:KnnEveryEpochs epochs.
     private void PeriodicKnn(NnclrTrainer trainer, long epoch)
     {
@@ -132,7 +120,7 @@ public sealed class TrainingPorts : ITrainingPorts
         final["knn_top5"] = Math.Round(100 * top5, 2);
         if (_cfg.Eval.Baseline)
         {
-            using var fresh = NewTrainer(StepsPerEpoch);
+            using var fresh = ConfigMapping.CreateTrainer(_cfg, StepsPerEpoch, _device);
             var (b1, b5) = _knn.Evaluate(fresh.Features, _device);
             final["knn_top1_random_init"] = Math.Round(100 * b1, 2);
             final["knn_top5_random_init"] = Math.Round(100 * b5, 2);

@@ -1,6 +1,5 @@
 using Nnclr.Data.Shards;
 using Nnclr.Model;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Nnclr.Pipeline.Evaluation;
@@ -10,17 +9,28 @@ public sealed class KnnEvaluation(ShardDataset train, ShardDataset test, int vie
 {
     public ShardDataset Train => train;
     public ShardDataset Test => test;
-    public int ViewSize => viewSize;
-    public float[] Mean => mean;
-    public float[] Std => std;
     public int K => k;
     public double Temperature => temperature;
 
     /// <summary>Number of classes (from the train manifest).</summary>
     public int Classes => train.Classes.Count;
 
+    /// <summary>The same evaluation with another k and τ.</summary>
+    public KnnEvaluation With(int newK, double newTemperature) => new(train, test, viewSize, mean, std, newK, newTemperature);
+
     /// <summary>Top-1 and top-5 accuracy as fractions in [0, 1].</summary>
-    public (double Top1, double Top5) Evaluate(Func<Tensor, Tensor> features, Device device, int limitTrain = 0, int limitTest = 0)
+    public (double Top1, double Top5) Evaluate(Func<Tensor, Tensor> features, Device device, int limitTrain = 0, int limitTest = 0) =>
+        OnFeatures(features, device, limitTrain, limitTest,
+            (trF, trL, teF, teL) => Knn.Evaluate(trF, trL, teF, teL, Classes, Math.Min(k, (int)trF.shape[0]), temperature));
+
+    /// <summary>Linear probe on the same frozen features.</summary>
+    public (double Top1, double Top5) EvaluateLinear(Func<Tensor, Tensor> features, Device device, int epochs, long seed) =>
+        OnFeatures(features, device, 0, 0,
+            (trF, trL, teF, teL) => LinearProbe.Evaluate(trF, trL, teF, teL, Classes, epochs, seed));
+
+    // Extracts both splits' features, applies the classifier, and frees the features.
+    private (double, double) OnFeatures(Func<Tensor, Tensor> features, Device device, int limitTrain, int limitTest,
+        Func<Tensor, Tensor, Tensor, Tensor, (double, double)> classify)
     {
         var (trF, trL) = FeatureExtractor.Extract(train, features, device, viewSize, mean, std, limit: limitTrain);
         using (trF)
@@ -29,21 +39,7 @@ public sealed class KnnEvaluation(ShardDataset train, ShardDataset test, int vie
             var (teF, teL) = FeatureExtractor.Extract(test, features, device, viewSize, mean, std, limit: limitTest);
             using (teF)
             using (teL)
-                return Knn.Evaluate(trF, trL, teF, teL, Classes, Math.Min(k, (int)trF.shape[0]), temperature);
-        }
-    }
-
-    /// <summary>Linear probe on the same frozen features.</summary>
-    public (double Top1, double Top5) EvaluateLinear(Func<Tensor, Tensor> features, Device device, int epochs, long seed)
-    {
-        var (trF, trL) = FeatureExtractor.Extract(train, features, device, viewSize, mean, std);
-        using (trF)
-        using (trL)
-        {
-            var (teF, teL) = FeatureExtractor.Extract(test, features, device, viewSize, mean, std);
-            using (teF)
-            using (teL)
-                return LinearProbe.Evaluate(trF, trL, teF, teL, Classes, epochs, seed);
+                return classify(trF, trL, teF, teL);
         }
     }
 }

@@ -1,13 +1,17 @@
 namespace Nnclr.Data.Ingest;
 
 /// <summary>
-/// Paints one 32×32 demo image of a class: a shape or pattern at a random position, scale, rotation and
-/// colour over a random background with a random gradient and pixel noise. Pure function of its random stream.
+/// Paints one 32×32 demo image of a class. Every class is a texture that fills the whole image, so any crop
+/// of it still shows the class (the views NNCLR trains on are crops of ≥ 30 % of the area), and no class is
+/// the mirror image of another (views are flipped). What varies within a class and carries no class
+/// information — foreground and background colour, a background gradient, pixel noise, scale, phase, a small
+/// rotation — is what colour jitter, greyscale and crops teach the network to ignore, and what dominates the
+/// pixels, so a randomly initialised network sees mostly nuisance. Pure function of its random stream.
 /// </summary>
 internal static class DemoPainter
 {
     public const int Side = 32;
-    public static readonly string[] Classes = ["circle", "square", "triangle", "horizontal-stripes", "vertical-stripes", "checkerboard", "ring", "cross", "diagonal-gradient", "dots"];
+    public static readonly string[] Classes = ["horizontal-stripes", "vertical-stripes", "diagonal-stripes", "checkerboard", "diamonds", "dots", "grid", "rings", "zigzag", "plain"];
 
     public static void Paint(int label, ref SampleRandom rng, Span<byte> hwc)
     {
@@ -15,35 +19,40 @@ internal static class DemoPainter
         do
         {
             for (int c = 0; c < 3; c++) { bg[c] = rng.Uniform(0, 255); fg[c] = rng.Uniform(0, 255); }
-        } while (Math.Abs(bg[0] - fg[0]) + Math.Abs(bg[1] - fg[1]) + Math.Abs(bg[2] - fg[2]) < 180);
-        for (int c = 0; c < 3; c++) bg2[c] = Math.Clamp(bg[c] + rng.Uniform(-50, 50), 0, 255);
-        double cx = rng.Uniform(10, 22), cy = rng.Uniform(10, 22), scale = rng.Uniform(6, 11.5);
-        double angle = rng.Uniform(-0.35, 0.35), cos = Math.Cos(angle), sin = Math.Sin(angle);
-        double period = rng.Uniform(4, 8), phase = rng.Uniform(0, 2 * Math.PI), cell = rng.Uniform(3, 6);
-        double dotGap = rng.Uniform(6, 9), dotR = rng.Uniform(1.3, 2.2), ox = rng.Uniform(0, 9), oy = rng.Uniform(0, 9);
-        double gradAngle = rng.Uniform(0, 2 * Math.PI), noise = rng.Uniform(0, 28);
-        bool diagonalUp = rng.Bernoulli(0.5);
+        } while (Math.Abs(bg[0] - fg[0]) + Math.Abs(bg[1] - fg[1]) + Math.Abs(bg[2] - fg[2]) < 150);
+        for (int c = 0; c < 3; c++) bg2[c] = Math.Clamp(bg[c] + rng.Uniform(-60, 60), 0, 255);
+        double jitter = rng.Uniform(-0.17, 0.17);
+        double angle = label switch
+        {
+            2 => (rng.Bernoulli(0.5) ? 1 : -1) * Math.PI / 4 + jitter, // both diagonals: a flipped view stays in its class
+            4 => Math.PI / 4 + jitter,
+            _ => jitter,
+        };
+        double cos = Math.Cos(angle), sin = Math.Sin(angle);
+        double period = rng.Uniform(4.5, 9), phase = rng.Uniform(0, 1), cell = rng.Uniform(3, 6);
+        double gap = rng.Uniform(5, 8), width = rng.Uniform(1.2, 1.9), dotR = rng.Uniform(1.2, 2.1);
+        double ox = rng.Uniform(0, 16), oy = rng.Uniform(0, 16), rcx = rng.Uniform(-8, 40), rcy = rng.Uniform(-8, 40);
+        double zigAmp = rng.Uniform(1.8, 3.2), zigLen = rng.Uniform(7, 12);
+        double gradAngle = rng.Uniform(0, 2 * Math.PI), noise = rng.Uniform(0, 24);
         for (int y = 0; y < Side; y++)
             for (int x = 0; x < Side; x++)
             {
-                double px = x + 0.5, py = y + 0.5;
-                double du = px - cx, dv = py - cy;
-                double u = (du * cos + dv * sin) / scale, v = (-du * sin + dv * cos) / scale;
+                double px = x + 0.5 + ox, py = y + 0.5 + oy;
+                double u = px * cos + py * sin, v = -px * sin + py * cos; // rotated coordinates
                 double cover = label switch
                 {
-                    0 => u * u + v * v <= 1 ? 1 : 0,
-                    1 => Math.Max(Math.Abs(u), Math.Abs(v)) <= 0.85 ? 1 : 0,
-                    2 => v <= 0.8 && Math.Abs(u) <= (v + 1) / 1.8 * 0.95 ? 1 : 0,
-                    3 => Math.Sin(2 * Math.PI * (py + du * sin) / period + phase) > 0 ? 1 : 0,
-                    4 => Math.Sin(2 * Math.PI * (px + dv * sin) / period + phase) > 0 ? 1 : 0,
-                    5 => (((int)Math.Floor((px + ox) / cell) + (int)Math.Floor((py + oy) / cell)) & 1) == 1 ? 1 : 0,
-                    6 => Math.Sqrt(u * u + v * v) is var d && d >= 0.55 && d <= 1 ? 1 : 0,
-                    7 => (Math.Abs(u) <= 0.3 && Math.Abs(v) <= 1) || (Math.Abs(v) <= 0.3 && Math.Abs(u) <= 1) ? 1 : 0,
-                    8 => Math.Clamp(((diagonalUp ? px + py : px + (Side - py)) - 8) / (2 * Side - 16), 0, 1),
-                    9 => Dot(px + ox, py + oy, dotGap, dotR) ? 1 : 0,
+                    0 => Stripe(v / period + phase),
+                    1 => Stripe(u / period + phase),
+                    2 => Stripe(u / period + phase),
+                    3 or 4 => (((int)Math.Floor(u / cell) + (int)Math.Floor(v / cell)) & 1) == 1 ? 1 : 0,
+                    5 => Dot(u, v, gap, dotR) ? 1 : 0,
+                    6 => Line(u, gap, width) || Line(v, gap, width) ? 1 : 0,
+                    7 => Stripe(Math.Sqrt((x + 0.5 - rcx) * (x + 0.5 - rcx) + (y + 0.5 - rcy) * (y + 0.5 - rcy)) / period + phase),
+                    8 => Stripe((v + zigAmp * Triangle(u / zigLen)) / period + phase),
+                    9 => 0,
                     _ => throw new ArgumentOutOfRangeException(nameof(label)),
                 };
-                double g = ((px - 16) * Math.Cos(gradAngle) + (py - 16) * Math.Sin(gradAngle)) / 45 + 0.5;
+                double g = ((x - 15.5) * Math.Cos(gradAngle) + (y - 15.5) * Math.Sin(gradAngle)) / 45 + 0.5;
                 for (int c = 0; c < 3; c++)
                 {
                     double back = bg[c] + (bg2[c] - bg[c]) * g;
@@ -52,6 +61,14 @@ internal static class DemoPainter
                 }
             }
     }
+
+    /// <summary>1 on the first half of each unit period of <paramref name="t"/>, else 0.</summary>
+    private static double Stripe(double t) => t - Math.Floor(t) < 0.5 ? 1 : 0;
+
+    /// <summary>A triangle wave in [−1, 1] with unit period: the zigzag's centre line.</summary>
+    private static double Triangle(double t) => 4 * Math.Abs(t - Math.Floor(t + 0.5)) - 1;
+
+    private static bool Line(double t, double gap, double width) => t - Math.Floor(t / gap) * gap < width;
 
     private static bool Dot(double x, double y, double gap, double r)
     {

@@ -16,11 +16,7 @@ public static class DatasetLocator
         var dir = DirectoryFor(data);
         if (data.Dataset == "demo")
         {
-            if (!DemoDataset.Exists(dir))
-            {
-                log($"generating the built-in demo dataset ({data.DemoTrainCount} train + {data.DemoTestCount} test images) in {dir}");
-                DemoDataset.Generate(dir, data.DemoTrainCount, data.DemoTestCount);
-            }
+            DemoDataset.EnsureCurrent(dir, data.DemoTrainCount, data.DemoTestCount, log);
             return dir;
         }
         if (!File.Exists(Path.Combine(dir, "manifest.json")))

@@ -14,7 +14,7 @@ public sealed class DemoPresetTests
         try
         {
             using var p = new NnclrProcess(work, "train", "--preset", "demo");
-            Assert.True(await p.WaitAsync(TimeSpan.FromMinutes(8)) == 0, p.Output);
+            Assert.True(await p.WaitAsync(TimeSpan.FromMinutes(30)) == 0, p.Output); // a hang guard, not a speed check
             Assert.True(File.Exists(Path.Combine(work, "data", "demo", "manifest.json")), "the demo dataset was not generated");
             Assert.Contains("generating the built-in demo dataset", p.Output);
 
@@ -23,7 +23,8 @@ public sealed class DemoPresetTests
             Assert.Equal("completed", root.GetProperty("status").GetString());
             var eval = root.GetProperty("final_eval");
             double trained = eval.GetProperty("knn_top1").GetDouble(), random = eval.GetProperty("knn_top1_random_init").GetDouble();
-            Assert.True(trained > random + 2, $"kNN top-1 {trained}% does not beat the random-init baseline {random}% by 2 points");
+            // The preset's promise (README): at least +5 points for every seed; measured +14 to +26 (Intel Xeon, 2 cores).
+            Assert.True(trained >= random + 5, $"kNN top-1 {trained}% does not beat the random-init baseline {random}% by 5 points (gain {trained - random:F2})");
             Assert.Contains("knn_top1_random_init", p.Output); // printed, not only written
 
             var lines = File.ReadAllLines(Path.Combine(work, "runs", "demo", "metrics.jsonl"));

@@ -92,14 +92,36 @@ public static class NnclrConfiguration
         try { return new ConfigurationBuilder().AddNnclrLayers(flags, environment).Build(); }
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
         {
-            throw new ConfigurationException($"configuration file '{flags.ConfigFile}' could not be read: {(e.InnerException ?? e).Message}", e);
+            throw new ConfigurationException(DescribeFileError(flags.ConfigFile ?? "", e), e);
         }
+    }
+
+    /// <summary>
+    /// One line for a configuration file that failed to load. A JSON syntax error (wrapped by the configuration
+    /// provider in FormatException and InvalidDataException) gives the file, 1-based line and byte position.
+    /// </summary>
+    public static string DescribeFileError(string file, Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Text.Json.JsonException j)
+            {
+                // "'x' is an invalid start of a value. LineNumber: 2 | BytePositionInLine: 13." → the part before "LineNumber".
+                var what = j.Message;
+                int at = what.IndexOf(" LineNumber:", StringComparison.Ordinal);
+                if (at > 0) what = what[..at];
+                var where = j.LineNumber is { } line ? $"line {line + 1}, position {(j.BytePositionInLine ?? 0) + 1}" : "unknown position";
+                return $"configuration file '{file}': JSON syntax error at {where}: {what.TrimEnd('.')}";
+            }
+        }
+        return $"configuration file '{file}' could not be read: {(e.InnerException ?? e).Message.ReplaceLineEndings(" ")}";
     }
 
     /// <summary>One readable line per configuration problem in <paramref name="e"/>, or null when it is not one.</summary>
     public static string? Describe(Exception e) => e switch
     {
         ConfigurationException c => c.Message,
+        Nnclr.Model.ConfigMismatchException m => m.Message,
         OptionsValidationException v => string.Join("\n", v.Failures.Select(Clean)),
         AggregateException a when a.InnerExceptions.All(i => Describe(i) is not null) => string.Join("\n", a.InnerExceptions.Select(i => Describe(i))),
         // Binder: "Failed to convert configuration value '…' at 'Optim:BatchSize' to type …", or an unknown key.

@@ -63,7 +63,11 @@ public static class ConfigDiff
     // "Section:Key" → canonical value text, maths keys only.
     private static Dictionary<string, string> MathsValues(string json)
     {
-        using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth }); }
+        catch (JsonException e) // its message quotes the offending text, which may span lines
+        { throw new JsonException($"the configuration is not valid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}", e); }
+        using var _ = doc;
         if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new JsonException("a configuration must be a JSON object");
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         Flatten(doc.RootElement, "", values);

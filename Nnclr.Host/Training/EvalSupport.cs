@@ -77,7 +77,9 @@ public sealed class EvalSupport : IDisposable
         if (Directory.Exists(path))
         {
             var dir = Directory.Exists(Path.Combine(path, "checkpoints")) ? Path.Combine(path, "checkpoints") : path;
-            var latest = new CheckpointDirectory(dir, keepLast: int.MaxValue).LoadLatestValid(w => Console.Error.WriteLine("warning: " + w))
+            var run = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)) == "checkpoints" ? RunIdentity.Load(Path.GetDirectoryName(Path.GetFullPath(dir))!, w => Console.Error.WriteLine("warning: " + w)) : null;
+            var latest = new CheckpointDirectory(dir, keepLast: int.MaxValue, run)
+                .LoadLatestValid(w => Console.Error.WriteLine("warning: " + w)) // the run's own newest, when the folder has run.json
                 ?? throw new CliException($"--checkpoint: no valid checkpoint in {dir}");
             return (latest.State, latest.Meta, latest.Path);
         }

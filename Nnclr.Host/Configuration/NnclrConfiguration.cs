@@ -79,11 +79,15 @@ public static class NnclrConfiguration
         try { configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build(); }
         catch (Exception e) when (e is InvalidDataException or FormatException or System.Text.Json.JsonException)
         {
-            throw new ConfigurationException($"{source}: the stored configuration is not valid JSON: {e.Message}", e);
+            throw new ConfigurationException($"{source}: the stored configuration is not valid JSON: {JsonProblem(e) ?? OneLine(e.Message)}", e);
         }
         var services = new ServiceCollection().AddNnclrOptions(configuration).BuildServiceProvider();
         try { return services.GetRequiredService<ResolvedConfig>(); }
-        catch (Exception e) when (Describe(e) is { } message) { throw new ConfigurationException($"{source}: {message}", e); }
+        catch (Exception e) when (Describe(e) is { } message) { throw new ConfigurationException($"{source}: {OneLine(message.Replace("\n", "; ", StringComparison.Ordinal))}", e); }
+        // A stored configuration is untrusted: a value the validators themselves cannot handle (e.g. an int range
+        // check on a number beyond int) is still one error naming the source.
+        catch (Exception e) when (e is OverflowException or InvalidCastException or FormatException or ArgumentException or InvalidOperationException)
+        { throw new ConfigurationException($"{source}: the stored configuration has an unusable value: {OneLine(e.Message)}", e); }
     }
 
     /// <summary>Builds the layered configuration; throws <see cref="ConfigurationException"/> for a bad preset or file.</summary>
@@ -92,14 +96,48 @@ public static class NnclrConfiguration
         try { return new ConfigurationBuilder().AddNnclrLayers(flags, environment).Build(); }
         catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
         {
-            throw new ConfigurationException($"configuration file '{flags.ConfigFile}' could not be read: {(e.InnerException ?? e).Message}", e);
+            throw new ConfigurationException(DescribeFileError(flags.ConfigFile ?? "", e), e);
         }
+    }
+
+    /// <summary>
+    /// One line for a configuration file that failed to load. A JSON syntax error (wrapped by the configuration
+    /// provider in FormatException and InvalidDataException) gives the file, 1-based line and byte position.
+    /// </summary>
+    public static string DescribeFileError(string file, Exception e)
+    {
+        if (JsonProblem(e) is { } problem) return $"configuration file '{file}': JSON syntax error {problem}";
+        return $"configuration file '{file}' could not be read: {OneLine((e.InnerException ?? e).Message)}";
+    }
+
+    // "at line L, position P: what" for the JsonException inside e (1-based), or null when there is none.
+    private static string? JsonProblem(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is not System.Text.Json.JsonException j) continue;
+            // "'x' is an invalid start of a value. LineNumber: 2 | BytePositionInLine: 13." → the part before "LineNumber".
+            var what = j.Message;
+            int at = what.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            if (at > 0) what = what[..at];
+            var where = j.LineNumber is { } line ? $"line {line + 1}, position {(j.BytePositionInLine ?? 0) + 1}" : "unknown position";
+            return $"at {where}: {OneLine(what).TrimEnd('.')}";
+        }
+        return null;
+    }
+
+    // A message made one line (the JSON reader quotes the offending text, which may span lines) and at most 300 characters.
+    private static string OneLine(string message)
+    {
+        var line = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return line.Length <= 300 ? line : line[..300] + "…";
     }
 
     /// <summary>One readable line per configuration problem in <paramref name="e"/>, or null when it is not one.</summary>
     public static string? Describe(Exception e) => e switch
     {
         ConfigurationException c => c.Message,
+        Nnclr.Model.ConfigMismatchException m => m.Message,
         OptionsValidationException v => string.Join("\n", v.Failures.Select(Clean)),
         AggregateException a when a.InnerExceptions.All(i => Describe(i) is not null) => string.Join("\n", a.InnerExceptions.Select(i => Describe(i))),
         // Binder: "Failed to convert configuration value '…' at 'Optim:BatchSize' to type …", or an unknown key.

@@ -48,6 +48,7 @@ public sealed class EvalSupport : IDisposable
         {
             (state, var meta, var path) = ReadCheckpoint(checkpoint);
             Config = NnclrConfiguration.FromJson(meta.ConfigJson, path);
+            CheckpointFit.Require(path, state, ConfigMapping.ToModel(Config), ConfigMapping.ToTrainer(Config, stepsPerEpoch: 1)); // sizes from the stored config only once the tensors agree
             Source = $"checkpoint {path} (step {meta.Step})";
         }
         else
@@ -76,7 +77,9 @@ public sealed class EvalSupport : IDisposable
         if (Directory.Exists(path))
         {
             var dir = Directory.Exists(Path.Combine(path, "checkpoints")) ? Path.Combine(path, "checkpoints") : path;
-            var latest = new CheckpointDirectory(dir, keepLast: int.MaxValue).LoadLatestValid(w => Console.Error.WriteLine("warning: " + w))
+            var run = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)) == "checkpoints" ? RunIdentity.Load(Path.GetDirectoryName(Path.GetFullPath(dir))!, w => Console.Error.WriteLine("warning: " + w)) : null;
+            var latest = new CheckpointDirectory(dir, keepLast: int.MaxValue, run)
+                .LoadLatestValid(w => Console.Error.WriteLine("warning: " + w)) // the run's own newest, when the folder has run.json
                 ?? throw new CliException($"--checkpoint: no valid checkpoint in {dir}");
             return (latest.State, latest.Meta, latest.Path);
         }

@@ -78,23 +78,18 @@ public sealed class TrainingPorts : ITrainingPorts
             throw new ConfigurationException($"Optim:BatchSize {batch} is larger than the training split ({_train.Count} images in {dataDir})");
         _trainer = ConfigMapping.CreateTrainer(cfg, StepsPerEpoch, _device);
 
-        var dir = new CheckpointDirectory(Path.Combine(cfg.RunDir, "checkpoints"), cfg.Checkpoint.Keep);
         var cursor = new DataCursor(0, 0);
         long epochsDone = 0;
-        if (cfg.Run.Resume)
+        var (dir, latest) = RunCheckpoints.Open(cfg.RunDir, cfg.Checkpoint.Keep, cfg.ToJson(), cfg.Run.Resume, w => log.LogWarning("{Message}", w), CheckpointUse.TryRestore(_trainer));
+        if (latest is { } c)
         {
-            var latest = dir.LoadLatestValid(w => log.LogWarning("{Message}", w));
-            if (latest is { } c)
-            {
-                _trainer.Restore(c.State);
-                StartStep = c.Meta.Step;
-                cursor = new DataCursor(c.Meta.CursorEpoch, c.Meta.CursorPosition);
-                epochsDone = c.Meta.Epoch;
-                log.LogInformation("resuming from {Path}: step {Step}, data at epoch {Epoch} position {Position}",
-                    c.Path, c.Meta.Step, cursor.Epoch, cursor.Position);
-            }
-            else log.LogInformation("--resume: no checkpoint in {Dir}; starting a new run", Path.Combine(cfg.RunDir, "checkpoints"));
+            StartStep = c.Meta.Step;
+            cursor = new DataCursor(c.Meta.CursorEpoch, c.Meta.CursorPosition);
+            epochsDone = c.Meta.Epoch;
+            log.LogInformation("resuming from {Path}: step {Step}, data at epoch {Epoch} position {Position}",
+                c.Path, c.Meta.Step, cursor.Epoch, cursor.Position);
         }
+        else if (cfg.Run.Resume) log.LogInformation("--resume: no usable checkpoint of this run in {Dir}; starting a new run", dir.Directory);
         _source = new EpochReaderSource(_train, unchecked((ulong)cfg.Run.Seed), cursor, batch);
         Trainer = new TrainerStep(_trainer, PeriodicKnn, epochsDone);
         Checkpoints = new CheckpointDirectorySink(dir, cfg.ToJson(), cfg.Run.Seed);

@@ -26,8 +26,16 @@ public static class CheckpointFile
     private const int PrefixSize = 20;
     // Trailing checksum.
     private const int TrailerSize = 8;
-    // A header larger than this is refused as damaged (a ResNet-50 table is ~50 KB).
-    private const long MaxHeaderBytes = 64L << 20;
+    // A header larger than this is refused as damaged (a ResNet-50 table is ~50 KB, a configuration ~2 KB).
+    private const long MaxHeaderBytes = 16L << 20;
+    // Most tensors a table may list (a ResNet-50 trainer has ~500).
+    private const int MaxTensors = 65_536;
+    // Longest tensor name accepted.
+    private const int MaxNameLength = 1024;
+    // Longest stored configuration accepted, in characters.
+    private const int MaxConfigChars = 1 << 20;
+    // Longest run id / configuration hash accepted.
+    private const int MaxIdLength = 64;
     // I/O buffer.
     private const int BufferSize = 1 << 20;
 
@@ -106,26 +114,10 @@ public static class CheckpointFile
     private static (TrainerState, CheckpointMeta) ReadVerified(string path, FileStream fs)
     {
         long length = fs.Length;
-        if (length < PrefixSize + TrailerSize)
-            throw new CheckpointFormatException(path, $"is truncated: {length} bytes, less than the {PrefixSize + TrailerSize}-byte frame of any checkpoint");
-        Span<byte> prefix = stackalloc byte[PrefixSize];
-        fs.ReadExactly(prefix);
-        if (!prefix[..8].SequenceEqual(Magic))
-            throw new CheckpointFormatException(path, "is not an nnclr checkpoint (wrong magic bytes)");
-        int version = BinaryPrimitives.ReadInt32LittleEndian(prefix[8..]);
-        if (version != FormatVersion)
-            throw new CheckpointFormatException(path, $"has format version {version}; this build reads version {FormatVersion} only");
-        long headerLength = BinaryPrimitives.ReadInt64LittleEndian(prefix[12..]);
-        if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > length - PrefixSize - TrailerSize)
-            throw new CheckpointFormatException(path, $"declares a {headerLength}-byte header, impossible in a {length}-byte file (truncated or damaged)");
+        long headerLength = ReadPrefix(path, fs);
         VerifyChecksum(path, fs, length);
 
-        fs.Position = PrefixSize;
-        var headerBytes = new byte[headerLength];
-        fs.ReadExactly(headerBytes);
-        CheckpointHeader header;
-        try { header = JsonSerializer.Deserialize<CheckpointHeader>(headerBytes) ?? throw new JsonException("null header"); }
-        catch (JsonException e) { throw new CheckpointFormatException(path, $"header is not valid: {e.Message}", e); }
+        var header = ReadHeader(path, fs, headerLength);
         long dataLength = length - PrefixSize - headerLength - TrailerSize;
         var types = ValidateTable(path, header, dataLength);
         var tensors = new List<StateTensor>(header.Tensors.Count);
@@ -136,8 +128,72 @@ public static class CheckpointFile
             fs.ReadExactly(data);
             tensors.Add(new StateTensor(e.Name, types[i], e.Shape, data));
         }
-        return (new TrainerState(tensors), header.Meta ?? new CheckpointMeta());
+        return (new TrainerState(tensors), header.Meta);
     }
+
+    /// <summary>
+    /// The meta of a checkpoint from its header alone (no checksum pass, no tensor bytes read): which run wrote it and
+    /// at which step. Any fault is a <see cref="CheckpointFormatException"/> naming the file.
+    /// </summary>
+    public static CheckpointMeta ReadMeta(string path)
+    {
+        FileStream fs;
+        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new CheckpointFormatException(path, $"cannot be opened: {e.Message}", e); }
+        using (fs)
+        {
+            try { return ReadHeader(path, fs, ReadPrefix(path, fs)).Meta; }
+            catch (IOException e) { throw new CheckpointFormatException(path, $"read failed: {e.Message}", e); }
+        }
+    }
+
+    // Checks the frame (magic, version, header length against the file's length); returns the header length.
+    private static long ReadPrefix(string path, FileStream fs)
+    {
+        long length = fs.Length;
+        if (length < PrefixSize + TrailerSize)
+            throw new CheckpointFormatException(path, $"is truncated: {length} bytes, less than the {PrefixSize + TrailerSize}-byte frame of any checkpoint");
+        Span<byte> prefix = stackalloc byte[PrefixSize];
+        fs.Position = 0;
+        fs.ReadExactly(prefix);
+        if (!prefix[..8].SequenceEqual(Magic))
+            throw new CheckpointFormatException(path, "is not an nnclr checkpoint (wrong magic bytes)");
+        int version = BinaryPrimitives.ReadInt32LittleEndian(prefix[8..]);
+        if (version != FormatVersion)
+            throw new CheckpointFormatException(path, $"has format version {version}; this build reads version {FormatVersion} only");
+        long headerLength = BinaryPrimitives.ReadInt64LittleEndian(prefix[12..]);
+        if (headerLength <= 0 || headerLength > MaxHeaderBytes || headerLength > length - PrefixSize - TrailerSize)
+            throw new CheckpointFormatException(path, $"declares a {headerLength}-byte header, impossible in a {length}-byte file (truncated or damaged)");
+        return headerLength;
+    }
+
+    // Reads and parses the header (its length already checked against the file), then checks every field of it
+    // that is not the tensor table: nothing in it may be null, negative or longer than its limit.
+    private static CheckpointHeader ReadHeader(string path, FileStream fs, long headerLength)
+    {
+        fs.Position = PrefixSize;
+        var headerBytes = new byte[headerLength];
+        fs.ReadExactly(headerBytes);
+        CheckpointHeader header;
+        try { header = JsonSerializer.Deserialize<CheckpointHeader>(headerBytes, HeaderJson) ?? throw new JsonException("the header is JSON null"); }
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException)
+        { throw new CheckpointFormatException(path, $"header is not valid: {e.Message}", e); }
+        var meta = header.Meta ?? throw new CheckpointFormatException(path, "header has no \"Meta\" (null)");
+        if (header.Tensors is null) throw new CheckpointFormatException(path, "header has no tensor table (\"Tensors\" is null)");
+        if (header.Tensors.Count > MaxTensors)
+            throw new CheckpointFormatException(path, $"lists {header.Tensors.Count} tensors, more than the limit of {MaxTensors}");
+        if (meta.ConfigJson is null || meta.ConfigJson.Length > MaxConfigChars)
+            throw new CheckpointFormatException(path, $"stored configuration is missing or longer than {MaxConfigChars} characters");
+        if (meta.RunId is null || meta.RunId.Length > MaxIdLength || meta.ConfigHash is null || meta.ConfigHash.Length > MaxIdLength)
+            throw new CheckpointFormatException(path, $"run id or configuration hash is missing or longer than {MaxIdLength} characters");
+        if (meta.Step < 0 || meta.Epoch < 0 || meta.CursorEpoch < 0 || meta.CursorPosition < 0)
+            throw new CheckpointFormatException(path, $"has a negative step, epoch or data cursor (step {meta.Step}, epoch {meta.Epoch}, cursor {meta.CursorEpoch}/{meta.CursorPosition})");
+        return header;
+    }
+
+    // Property names as written; depth of a real header is 4.
+    private static readonly JsonSerializerOptions HeaderJson = new() { MaxDepth = 16 };
 
     private static void VerifyChecksum(string path, FileStream fs, long length)
     {
@@ -167,10 +223,11 @@ public static class CheckpointFile
         long expectedOffset = 0;
         for (int i = 0; i < header.Tensors.Count; i++)
         {
-            var e = header.Tensors[i];
-            if (string.IsNullOrEmpty(e.Name) || !names.Add(e.Name))
-                throw new CheckpointFormatException(path, $"tensor #{i} has an empty or repeated name '{e.Name}'");
-            types[i] = StateDTypes.Parse(e.DType) ?? throw new CheckpointFormatException(path, $"tensor '{e.Name}' has unknown dtype '{e.DType}'");
+            var e = header.Tensors[i] ?? throw new CheckpointFormatException(path, $"tensor #{i} of the table is null");
+            if (string.IsNullOrEmpty(e.Name) || e.Name.Length > MaxNameLength || !names.Add(e.Name))
+                throw new CheckpointFormatException(path, $"tensor #{i} has an empty, repeated or over-long name '{Shorten(e.Name)}'");
+            if (e.DType is null) throw new CheckpointFormatException(path, $"tensor '{e.Name}' has no dtype");
+            types[i] = StateDTypes.Parse(e.DType) ?? throw new CheckpointFormatException(path, $"tensor '{e.Name}' has unknown dtype '{Shorten(e.DType)}'");
             if (e.Shape is null || e.Shape.Length > 8)
                 throw new CheckpointFormatException(path, $"tensor '{e.Name}' has no shape or more than 8 dimensions");
             long bytes = StateDTypes.ByteLength(types[i], e.Shape);
@@ -184,4 +241,7 @@ public static class CheckpointFile
             throw new CheckpointFormatException(path, $"tensors fill {expectedOffset} bytes but the data section has {dataLength}");
         return types;
     }
+
+    // A name for an error message: at most 80 characters of it.
+    private static string Shorten(string? name) => name is null ? "(null)" : name.Length <= 80 ? name : name[..80] + "…";
 }

@@ -15,4 +15,8 @@ public sealed class CheckpointMeta
     public string ConfigJson { get; set; } = "{}";
     /// <summary>The run's seed.</summary>
     public long Seed { get; set; }
+    /// <summary>The run that wrote it (<see cref="RunIdentity.RunId"/>); "" in checkpoints written before run ids existed.</summary>
+    public string RunId { get; set; } = "";
+    /// <summary>Hash of the maths-relevant configuration keys (<see cref="ConfigDiff.Hash"/>); "" when unknown.</summary>
+    public string ConfigHash { get; set; } = "";
 }

@@ -153,6 +153,18 @@ public sealed class NnclrTrainer : IDisposable
             if (src.DType != target.dtype || !src.Shape.AsSpan().SequenceEqual(target.shape))
                 throw new ArgumentException($"state tensor '{name}' is {src.DType} [{string.Join(", ", src.Shape)}], this trainer has {target.dtype} [{string.Join(", ", target.shape)}]", nameof(state));
         }
+        // The scalars too, before anything is copied: a refused state must leave the trainer as it was.
+        foreach (var name in scalars[..3])
+            if (!state.TryGet(name, out var scalar) || scalar.DType != ScalarType.Int64 || scalar.Shape.Length != 0)
+                throw new ArgumentException($"state tensor '{name}' is missing or not an int64 scalar", nameof(state));
+        long pointer = state["support.pointer"].AsInt64();
+        if (pointer < 0 || pointer >= _support.Size || pointer % _support.BatchSize != 0 || state["trainer.step"].AsInt64() < 0 || state["optim.updates"].AsInt64() < 0)
+            throw new ArgumentException($"state holds an impossible support-set pointer ({pointer}), step or update count", nameof(state));
+        if (!state.TryGet("rng.generator", out var rngState) || rngState.DType != ScalarType.Byte || rngState.Shape.Length != 1)
+            throw new ArgumentException("state tensor 'rng.generator' is missing or not a byte vector", nameof(state));
+        using (var current = _generator.get_state())
+            if (rngState.Shape[0] != current.shape[0])
+                throw new ArgumentException($"state tensor 'rng.generator' has {rngState.Shape[0]} bytes, a generator state has {current.shape[0]}", nameof(state));
         using (torch.no_grad())
             foreach (var (name, target) in targets)
             {

@@ -118,7 +118,8 @@ public sealed class ConfigurationTests
         try
         {
             var e = Assert.Throws<ConfigurationException>(() => NnclrConfiguration.Resolve(Flags("--preset", "demo", "--config", file), NoEnvironment));
-            Assert.StartsWith($"configuration file '{file}' could not be read", e.Message);
+            Assert.StartsWith($"configuration file '{file}': JSON syntax error at line 1, position ", e.Message);
+            Assert.DoesNotContain('\n', e.Message);
         }
         finally { File.Delete(file); }
     }

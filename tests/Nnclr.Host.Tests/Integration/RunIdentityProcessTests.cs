@@ -1,0 +1,114 @@
+using System.Buffers.Binary;
+using System.Text;
+using K4os.Hash.xxHash;
+using Nnclr.Model;
+
+namespace Nnclr.Host.Tests.Integration;
+
+/// <summary>
+/// The real `nnclr train` / `nnclr eval knn` on a reused run directory and on hostile checkpoints (issue 17 points 1
+/// and 4): a fresh run keeps its own checkpoints beside another run's, --resume into another batch size is refused
+/// with the keys listed, a checkpoint whose stored configuration over-claims sizes is refused before allocating.
+/// </summary>
+[Collection("train-process")]
+public sealed class RunIdentityProcessTests(DemoData demo) : IClassFixture<DemoData>
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task FreshRun_InDirectoryWithAnotherRunsCheckpoints_KeepsItsOwnAndResumesThem()
+    {
+        var run = demo.NewRunDir("reuse");
+        // The other run: more steps, so its checkpoint names sort after the new run's.
+        using (var p = new NnclrProcess(demo.Root, demo.TrainArgs(run, 30, 10)))
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+        var other = RunIdentity.Load(run, w => Assert.Fail(w))!;
+        using (var p = new NnclrProcess(demo.Root, demo.TrainArgs(run, 20, 10)))
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+        var mine = RunIdentity.Load(run, w => Assert.Fail(w))!;
+        Assert.NotEqual(other.RunId, mine.RunId);
+
+        var folder = Path.Combine(run, "checkpoints");
+        Assert.Equal([10L, 20L], new CheckpointDirectory(folder, 2, mine).ListRun().Select(m => m.Step));   // not pruned by name order
+        Assert.Equal([20L, 30L], new CheckpointDirectory(folder, 2, other).ListRun().Select(m => m.Step));  // the other run's left alone
+
+        using (var p = new NnclrProcess(demo.Root, demo.TrainArgs(run, 30, 10, "--resume")))
+        {
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+            Assert.Contains("step 20", p.Output); // resumed its own step 20, not the other run's step 30
+        }
+        Assert.Equal([20L, 30L], new CheckpointDirectory(folder, 2, mine).ListRun().Select(m => m.Step));
+    }
+
+    [Fact]
+    public async Task Resume_IntoDifferentBatchSize_RefusedWithKeysListed()
+    {
+        var run = demo.NewRunDir("batch");
+        using (var p = new NnclrProcess(demo.Root, demo.TrainArgs(run, 10, 10)))
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+        var args = demo.TrainArgs(run, 20, 10, "--resume").Select(a => a.Replace("Optim:BatchSize=32", "Optim:BatchSize=64", StringComparison.Ordinal)).ToArray();
+        using var q = new NnclrProcess(demo.Root, args);
+        int code = await q.WaitAsync(Limit);
+        Assert.True(code == 2, $"expected exit 2, got {code}:\n{q.Output}");
+        Assert.Contains("Optim:BatchSize 32 → 64", q.Output);
+        Assert.Contains("ckpt-000000000010.nnclr", q.Output);
+        Assert.DoesNotContain(Directory.GetFiles(Path.Combine(run, "checkpoints")), f => f.Contains("000000000020", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EvalKnn_CheckpointClaimingHugeSupportSet_RefusedNamingFile()
+    {
+        var run = demo.NewRunDir("claim");
+        using (var p = new NnclrProcess(demo.Root, demo.TrainArgs(run, 10, 10)))
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+        var path = Path.Combine(run, "checkpoints", "ckpt-000000000010.nnclr");
+        var hostile = Path.Combine(run, "hostile.nnclr");
+        var (state, meta) = CheckpointFile.Read(path);
+        meta.ConfigJson = meta.ConfigJson.Replace("\"SupportSetSize\": 256", "\"SupportSetSize\": 524288", StringComparison.Ordinal)
+                                         .Replace("\"ProjectorOut\": 32", "\"ProjectorOut\": 1024", StringComparison.Ordinal);
+        Assert.Contains("524288", meta.ConfigJson);
+        CheckpointFile.Write(hostile, state, meta);
+        using var q = new NnclrProcess(demo.Root, "eval", "knn", "--checkpoint", hostile, "--data", demo.DataDir);
+        int code = await q.WaitAsync(Limit);
+        Assert.True(code == 1, $"expected exit 1, got {code}:\n{q.Output}");
+        Assert.Contains(hostile, q.Output);
+        Assert.Contains("support.queue", q.Output);
+    }
+
+    [Fact]
+    public async Task EvalKnn_NullTensorsWithValidChecksum_ErrorNamesFile()
+    {
+        var header = Encoding.UTF8.GetBytes("{\"Meta\":{},\"Tensors\":null}");
+        var file = new byte[20 + header.Length + 8];
+        "NNCLRCKP"u8.CopyTo(file);
+        BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(8), 1);
+        BinaryPrimitives.WriteInt64LittleEndian(file.AsSpan(12), header.Length);
+        header.CopyTo(file, 20);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(file.Length - 8), XXH64.DigestOf(file.AsSpan(0, file.Length - 8)));
+        var path = Path.Combine(demo.NewRunDir("null"), "null.nnclr");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, file);
+        using var q = new NnclrProcess(demo.Root, "eval", "knn", "--checkpoint", path, "--data", demo.DataDir);
+        int code = await q.WaitAsync(Limit);
+        Assert.True(code == 1, $"expected exit 1, got {code}:\n{q.Output}");
+        Assert.Contains(path, q.Output);
+        Assert.Contains("\"Tensors\" is null", q.Output);
+        Assert.DoesNotContain("Object reference", q.Output);
+    }
+
+    [Fact]
+    public async Task Train_ConfigFileSyntaxError_OneLineWithLineAndPosition()
+    {
+        var dir = demo.NewRunDir("cfg");
+        Directory.CreateDirectory(dir);
+        var config = Path.Combine(dir, "bad.json");
+        File.WriteAllText(config, "{\n  \"Optim\": {\n    \"BatchSize\": 32,,\n  }\n}\n");
+        using var q = new NnclrProcess(demo.Root, "train", "--preset", "demo", "--config", config, "--run-dir", Path.Combine(dir, "run"));
+        int code = await q.WaitAsync(Limit);
+        Assert.True(code == 2, $"expected exit 2, got {code}:\n{q.Output}");
+        var lines = q.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(lines, l => l.Contains("bad.json", StringComparison.Ordinal));
+        Assert.Contains("line 3, position", line);
+        Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal)); // no stack trace
+    }
+}

@@ -73,3 +73,14 @@ nnclr_backend_outdir() {
   if [ "$backend" = cpu ]; then printf '%s/Nnclr.Host/bin/Release/net10.0' "$root"
   else printf '%s/obj/%s/Nnclr.Host/bin/Release/net10.0' "$root" "$backend"; fi
 }
+
+# Prints "[nnclr] torch backend: B (reason)" to stderr once: when B differs from the one recorded in FILE.
+nnclr_announce_backend() {
+  local file=$1 prev=
+  [ -f "$file" ] && read -r prev < "$file" || true
+  if [ "$prev" != "$NNCLR_BACKEND" ]; then
+    echo "[nnclr] torch backend: $NNCLR_BACKEND ($NNCLR_BACKEND_REASON)" >&2
+    [ -d "${file%/*}" ] || mkdir -p "${file%/*}"
+    printf '%s\n' "$NNCLR_BACKEND" > "$file"
+  fi
+}

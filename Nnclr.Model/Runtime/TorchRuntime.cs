@@ -24,6 +24,11 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_loaded) return;
+            // On a failed load TorchSharp writes a long loader trace to stdout (which would break `doctor --json`):
+            // hold it back, and show it on stderr only with NNCLR_DEBUG=1; Diagnose() gives the cause in one line.
+            var stdout = Console.Out;
+            using var trace = new StringWriter();
+            Console.SetOut(trace);
             try
             {
                 // TryInitializeDeviceType(CUDA) loads the native libraries and, where a CUDA libtorch
@@ -34,7 +39,12 @@ public static class TorchRuntime
             }
             catch (Exception ex) when (ex is not TorchLoadException)
             {
+                if (Environment.GetEnvironmentVariable("NNCLR_DEBUG") == "1") Console.Error.Write(trace.ToString());
                 throw new TorchLoadException(Diagnose(), ex);
+            }
+            finally
+            {
+                Console.SetOut(stdout);
             }
         }
     }

@@ -146,7 +146,10 @@ public static class TorchRuntime
 
     /// <summary>This process's device decision: <see cref="DecideDevice"/> with the loaded libtorch and the probed machine.</summary>
     public static DeviceDecision DecideDevice(string requested, bool deterministic, bool cudaAvailable, string? preset = null) =>
-        DecideDevice(requested, deterministic, cudaAvailable, preset, GpuProbe.Machine, () => LibTorchBuild(LoadedLibTorchPath()));
+        // The machine is only probed (nvidia-smi runs) when the answer depends on it.
+        DecideDevice(requested, deterministic, cudaAvailable, preset,
+            cudaAvailable || requested == "cpu" || (requested == "auto" && deterministic) ? GpuProbe.None : GpuProbe.Machine,
+            () => LibTorchBuild(LoadedLibTorchPath()));
 
     /// <summary>
     /// THE device decision (no silent CPU training). "cpu" is always granted. "cuda[:N]" (what a preset meant for a

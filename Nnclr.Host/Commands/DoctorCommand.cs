@@ -29,22 +29,40 @@ public sealed class DoctorCommand : ICliCommand
             ["libLibTorchSharp"] = TorchRuntime.LibTorchSharpPath(),
             ["ldLibraryPath"] = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH"),
         };
+        // The GPU as the machine sees it, before and independently of libtorch.
+        var gpu = GpuProbe.Machine;
+        report["gpuPresent"] = gpu.Present;
+        report["gpuEvidence"] = gpu.Evidence;
+        report["gpus"] = gpu.Gpus;
+        report["gpuDriverCuda"] = gpu.DriverCudaVersion;
+        report["launcherBackend"] = Environment.GetEnvironmentVariable("NNCLR_BACKEND");
+        var (recommended, because) = RecommendedBackend(gpu);
+        report["recommendedBackend"] = recommended;
+        report["recommendedBecause"] = because;
+        var warnings = new List<string>();
         int exit = 0;
         try
         {
             TorchRuntime.EnsureLoaded();
             var libPath = TorchRuntime.LoadedLibTorchPath();
+            string version = torch.__version__;
+            string build = TorchRuntime.LibTorchBuild(libPath);
             report["libtorchLoaded"] = true;
-            report["libtorchVersion"] = torch.__version__;
+            report["libtorchVersion"] = version;
             report["libtorchPath"] = libPath;
+            report["libtorchCudaBuild"] = build;
             report["torchBackend"] = libPath is not null && libPath.StartsWith(AppContext.BaseDirectory, StringComparison.Ordinal) ? "bundled" : "external";
             bool cuda = torch.cuda.is_available();
             report["cudaAvailable"] = cuda;
             report["cudaDeviceCount"] = cuda ? torch.cuda.device_count() : 0;
             report["cudnnAvailable"] = cuda && torch.cuda.is_cudnn_available();
-            if (cuda) report["gpus"] = QueryNvidiaSmi();
             report["bf16"] = CheckBf16(cuda ? torch.CUDA : torch.CPU);
             report["torchThreads"] = torch.get_num_threads();
+            if (TorchRuntime.LibTorchVersionWarning(version) is { } w) warnings.Add(w);
+            if (gpu.Present && !cuda)
+                warnings.Add(build == "cpu"
+                    ? $"a GPU is here ({gpu.Evidence}) but this build's libtorch is CPU-only: GPU presets will refuse to run; use the {recommended} backend (NNCLR_TORCH_BACKEND={recommended} ./nnclr ...)"
+                    : $"a GPU is here ({gpu.Evidence}) and libtorch is a CUDA build ({build}) but CUDA did not initialise: check the driver supports it and /dev/nvidia* is accessible");
         }
         catch (TorchLoadException e)
         {
@@ -52,6 +70,7 @@ public sealed class DoctorCommand : ICliCommand
             report["error"] = e.Message;
             exit = 3;
         }
+        report["warnings"] = warnings;
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
         else
@@ -83,18 +102,26 @@ public sealed class DoctorCommand : ICliCommand
         catch (Exception) { return false; }
     }
 
-    /// <summary>Name and memory of each GPU, from nvidia-smi (TorchSharp exposes neither).</summary>
-    private static List<string> QueryNvidiaSmi()
+    /// <summary>
+    /// The backend ./nnclr would choose here (scripts/backend.sh, same rule): cpu without a GPU; with one, external
+    /// when a CUDA PyTorch is importable (python3, or NNCLR_PYTHON), else cuda.
+    /// </summary>
+    private static (string Backend, string Because) RecommendedBackend(GpuProbe gpu)
     {
+        if (!gpu.Present) return ("cpu", gpu.Evidence);
+        var python = Environment.GetEnvironmentVariable("NNCLR_PYTHON") is { Length: > 0 } py ? py : "python3";
         try
         {
-            using var p = Process.Start(new ProcessStartInfo("nvidia-smi", "--query-gpu=name,memory.total,driver_version --format=csv,noheader")
+            using var p = Process.Start(new ProcessStartInfo(python, ["-c", "import torch;print(torch.__version__, torch.version.cuda)"])
             { RedirectStandardOutput = true, RedirectStandardError = true });
-            if (p is null) return ["nvidia-smi did not start"];
-            var text = p.StandardOutput.ReadToEnd();
-            p.WaitForExit(5000);
-            return text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            if (p is not null)
+            {
+                var text = p.StandardOutput.ReadToEndAsync();
+                if (p.WaitForExit(30_000) && p.ExitCode == 0 && text.Result.Trim().Split(' ') is [var version, var cuda] && cuda != "None")
+                    return ("external", $"GPU found ({gpu.Evidence}) and PyTorch {version} with CUDA {cuda} is importable");
+            }
         }
-        catch (Exception e) { return [$"nvidia-smi unavailable: {e.Message}"]; }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException) { }
+        return ("cuda", $"GPU found ({gpu.Evidence}) and no importable CUDA PyTorch ({python})");
     }
 }

@@ -23,7 +23,7 @@ public static class Presets
             ["Optim:Optimizer"] = "lars", ["Optim:BatchSize"] = "512", ["Optim:LearningRate"] = "0.4",
             ["Optim:WeightDecay"] = "1e-5", ["Optim:LarsEta"] = "0.02", ["Optim:WarmupEpochs"] = "10", ["Optim:Epochs"] = "200",
             ["Nnclr:Temperature"] = "0.2", ["Nnclr:SupportSetSize"] = "65536",
-            ["Pipeline:Device"] = "auto",
+            ["Pipeline:Device"] = "cuda", // meant for a GPU: no silent CPU training (--device cpu to insist)
             ["Checkpoint:EverySteps"] = "1000",
             ["Eval:KnnEveryEpochs"] = "10",
             ["Run:LogEvery"] = "50",
@@ -60,6 +60,10 @@ public static class Presets
         }),
         _ => throw new ConfigurationException($"unknown preset '{preset}'; choose one of: {string.Join(", ", Names)}"),
     };
+
+    /// <summary>True for a preset meant for a GPU: it sets Pipeline:Device to cuda, so it never falls back to the CPU silently.</summary>
+    public static bool MeantForGpu(string preset) =>
+        Names.Contains(preset) && Values(preset).TryGetValue("Pipeline:Device", out var d) && d is not null && d.StartsWith("cuda", StringComparison.Ordinal);
 
     private static Dictionary<string, string?> Build(string preset, Dictionary<string, string?> values)
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Nnclr.Model.Runtime;
 
 namespace Nnclr.Host.Configuration;
 
@@ -13,9 +14,16 @@ public sealed record ResolvedConfig(
     /// <summary>The run directory: Run:RunDir, or runs/&lt;preset&gt;.</summary>
     public string RunDir => Path.GetFullPath(Run.RunDir.Length > 0 ? Run.RunDir : Path.Combine("runs", Run.Preset));
 
-    /// <summary>The device the pipeline uses: Pipeline:Device with "auto" resolved by <paramref name="cudaAvailable"/>.</summary>
-    public string ResolveDevice(bool cudaAvailable) =>
-        Pipeline.Device == "auto" ? (cudaAvailable && !Run.Deterministic ? "cuda" : "cpu") : Pipeline.Device;
+    /// <summary>
+    /// The device the pipeline uses, decided by <see cref="TorchRuntime.DecideDevice(string, bool, bool, string?)"/>;
+    /// throws <see cref="ConfigurationException"/> (exit 2) with its one-line cause and fix when it cannot run.
+    /// </summary>
+    public string ResolveDevice(bool cudaAvailable)
+    {
+        var gpuPreset = Presets.MeantForGpu(Run.Preset) && Pipeline.Device.StartsWith("cuda", StringComparison.Ordinal) ? Run.Preset : null;
+        var decision = TorchRuntime.DecideDevice(Pipeline.Device, Run.Deterministic, cudaAvailable, gpuPreset);
+        return decision.Device ?? throw new ConfigurationException(decision.Error!);
+    }
 
     /// <summary>Indented JSON of every section.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

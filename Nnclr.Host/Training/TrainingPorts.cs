@@ -51,7 +51,9 @@ public sealed class TrainingPorts : ITrainingPorts
     {
         _cfg = cfg;
         _log = log;
-        TorchRuntime.EnsureLoaded();
+        // A libtorch that does not load is a set-up error (exit 2, one line with the cause), not a failed run.
+        try { TorchRuntime.EnsureLoaded(); }
+        catch (TorchLoadException e) { throw new ConfigurationException(e.Message, e); }
         Device = cfg.ResolveDevice(torch.cuda.is_available());
         if (Device.StartsWith("cuda", StringComparison.Ordinal) && !torch.cuda.is_available())
             throw new ConfigurationException($"Pipeline:Device is '{Device}' but CUDA is not available (run './nnclr doctor')");

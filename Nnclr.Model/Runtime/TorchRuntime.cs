@@ -24,6 +24,11 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_loaded) return;
+            // On a failed load TorchSharp writes a long loader trace to stdout (which would break `doctor --json`):
+            // hold it back, and show it on stderr only with NNCLR_DEBUG=1; Diagnose() gives the cause in one line.
+            var stdout = Console.Out;
+            using var trace = new StringWriter();
+            Console.SetOut(trace);
             try
             {
                 // TryInitializeDeviceType(CUDA) loads the native libraries and, where a CUDA libtorch
@@ -34,7 +39,12 @@ public static class TorchRuntime
             }
             catch (Exception ex) when (ex is not TorchLoadException)
             {
+                if (Environment.GetEnvironmentVariable("NNCLR_DEBUG") == "1") Console.Error.Write(trace.ToString());
                 throw new TorchLoadException(Diagnose(), ex);
+            }
+            finally
+            {
+                Console.SetOut(stdout);
             }
         }
     }
@@ -106,6 +116,76 @@ public static class TorchRuntime
     /// <summary>The first libtorch_cpu.so found in <see cref="LibTorchSearchDirs"/>, or null.</summary>
     public static string? FindLibTorch() =>
         LibTorchSearchDirs().Select(d => Path.Combine(d, "libtorch_cpu.so")).FirstOrDefault(File.Exists);
+
+    /// <summary>The libtorch release TorchSharp 0.107 was built for; another one may work but is unchecked.</summary>
+    public const string ExpectedLibTorch = "2.10";
+
+    /// <summary>
+    /// The CUDA build of the libtorch at <paramref name="libtorchPath"/> (a libtorch_cpu.so): "cpu" when no
+    /// libtorch_cuda.so sits beside it, "cuda X.Y" when a pip PyTorch's version.py or a bundled libcudart names
+    /// the version, "cuda" otherwise; "unknown" without a path.
+    /// </summary>
+    public static string LibTorchBuild(string? libtorchPath)
+    {
+        if (libtorchPath is null || Path.GetDirectoryName(libtorchPath) is not { } dir) return "unknown";
+        if (!File.Exists(Path.Combine(dir, "libtorch_cuda.so"))) return "cpu";
+        var versionPy = Path.Combine(dir, "..", "version.py");
+        if (File.Exists(versionPy))
+            foreach (var line in File.ReadLines(versionPy))
+                if (line.StartsWith("cuda", StringComparison.Ordinal) && line.Split('\'') is [_, var v, ..] && v.Length > 0)
+                    return "cuda " + v;
+        var cudart = Directory.EnumerateFiles(dir, "libcudart*.so.*").Select(Path.GetFileName).FirstOrDefault();
+        return cudart is null ? "cuda" : $"cuda {cudart[(cudart.LastIndexOf(".so.", StringComparison.Ordinal) + 4)..]}";
+    }
+
+    /// <summary>The warning for a libtorch other than <see cref="ExpectedLibTorch"/>, or null.</summary>
+    public static string? LibTorchVersionWarning(string version) =>
+        version == ExpectedLibTorch || version.StartsWith(ExpectedLibTorch + ".", StringComparison.Ordinal) || version.StartsWith(ExpectedLibTorch + "+", StringComparison.Ordinal)
+            ? null
+            : $"libtorch {version} is loaded but TorchSharp 0.107 was built for libtorch {ExpectedLibTorch}: it may work (2.11 was seen to), but only {ExpectedLibTorch} is checked";
+
+    /// <summary>This process's device decision: <see cref="DecideDevice"/> with the loaded libtorch and the probed machine.</summary>
+    public static DeviceDecision DecideDevice(string requested, bool deterministic, bool cudaAvailable, string? preset = null) =>
+        // The machine is only probed (nvidia-smi runs) when the answer depends on it.
+        DecideDevice(requested, deterministic, cudaAvailable, preset,
+            cudaAvailable || requested == "cpu" || (requested == "auto" && deterministic) ? GpuProbe.None : GpuProbe.Machine,
+            () => LibTorchBuild(LoadedLibTorchPath()));
+
+    /// <summary>
+    /// THE device decision (no silent CPU training). "cpu" is always granted. "cuda[:N]" (what a preset meant for a
+    /// GPU sets) needs CUDA to load, else an error naming the cause and the fix. "auto" is the CPU under
+    /// Run:Deterministic, CUDA when it loads, the CPU on a machine without a GPU, and an error on a machine whose
+    /// GPU this libtorch cannot use (a CPU-only build, or a CUDA build that did not initialise).
+    /// </summary>
+    public static DeviceDecision DecideDevice(string requested, bool deterministic, bool cudaAvailable, string? preset,
+        GpuProbe machine, Func<string> libtorchBuild)
+    {
+        if (requested == "cpu") return new DeviceDecision("cpu", null);
+        if (requested == "auto" && deterministic) return new DeviceDecision("cpu", null);
+        if (cudaAvailable) return new DeviceDecision(requested == "auto" ? "cuda" : requested, null);
+        if (requested == "auto" && !machine.Present) return new DeviceDecision("cpu", null);
+
+        var what = requested == "auto"
+            ? "Pipeline:Device is 'auto'"
+            : preset is null ? $"Pipeline:Device is '{requested}'" : $"preset '{preset}' is meant for a GPU (Pipeline:Device={requested})";
+        string cause, fix;
+        if (!machine.Present)
+        {
+            cause = $"this machine has no NVIDIA GPU ({machine.Evidence})";
+            fix = "run it on a GPU machine";
+        }
+        else if (libtorchBuild() is "cpu" or "unknown")
+        {
+            cause = $"a GPU is here ({machine.Evidence}) but this build's libtorch is CPU-only";
+            fix = "let ./nnclr build the GPU backend (it does when it sees the GPU; or NNCLR_TORCH_BACKEND=external|cuda ./nnclr ...)";
+        }
+        else
+        {
+            cause = $"a GPU is here ({machine.Evidence}) and libtorch is a CUDA build ({libtorchBuild()}) but CUDA did not initialise";
+            fix = "check the driver supports that CUDA and /dev/nvidia* is accessible ('./nnclr doctor')";
+        }
+        return new DeviceDecision(null, $"{what} but CUDA does not load: {cause}; fix: {fix}, or pass --device cpu to train on the CPU");
+    }
 
     /// <summary>Explains why the native side failed to load, most likely cause first.</summary>
     public static string Diagnose()

@@ -26,6 +26,8 @@ public sealed class SplitWriter : IDisposable
     private int _pendingCount;
     // Records per class so far.
     private readonly int[] _classCounts;
+    // Records per class in the shard being written.
+    private readonly int[] _shardClassCounts;
     // Completed shards, in order.
     private readonly List<ShardEntry> _shards = [];
     // Shard being written, or null between shards.
@@ -47,6 +49,7 @@ public sealed class SplitWriter : IDisposable
         _pendingImages = new byte[BlocksPerRound * recordsPerBlock * imageBytes];
         _pendingLabels = new int[BlocksPerRound * recordsPerBlock];
         _classCounts = new int[classCount];
+        _shardClassCounts = new int[classCount];
     }
 
     /// <summary>Appends <c>labels.Length</c> records (HWC images back to back).</summary>
@@ -74,8 +77,9 @@ public sealed class SplitWriter : IDisposable
             int start = b * _recordsPerBlock, count = Math.Min(_recordsPerBlock, n - start);
             encoded[b] = ShardWriter.Encode(_pendingImages.AsSpan(start * _imageBytes, count * _imageBytes), _pendingLabels.AsSpan(start, count), _imageBytes, _level);
         });
-        foreach (var block in encoded)
+        for (int b = 0; b < blocks; b++)
         {
+            var block = encoded[b];
             if (_current is null)
             {
                 var file = $"{Name}-{_shards.Count:D5}.shard";
@@ -83,6 +87,7 @@ public sealed class SplitWriter : IDisposable
                 _currentRaw = 0;
             }
             _current.WriteBlock(block);
+            foreach (int label in _pendingLabels.AsSpan(b * _recordsPerBlock, block.Count)) _shardClassCounts[label]++;
             _currentRaw += block.RawBytes;
             _written += block.Count;
             if (_current.Count >= _recordsPerShard) CloseShard();
@@ -93,9 +98,10 @@ public sealed class SplitWriter : IDisposable
     private void CloseShard()
     {
         var w = _current!;
-        long bytes = w.Complete();
+        long bytes = w.Complete(ShardLayout.ClassHash(_shardClassCounts));
         long first = _shards.Count == 0 ? 0 : _shards[^1].FirstRecord + _shards[^1].Count;
-        _shards.Add(new ShardEntry { File = $"{Name}-{_shards.Count:D5}.shard", Count = w.Count, FirstRecord = first, Bytes = bytes, RawBytes = _currentRaw });
+        _shards.Add(new ShardEntry { File = $"{Name}-{_shards.Count:D5}.shard", Count = w.Count, FirstRecord = first, Bytes = bytes, RawBytes = _currentRaw, ClassCounts = _shardClassCounts.ToArray() });
+        Array.Clear(_shardClassCounts);
         w.Dispose();
         _current = null;
     }

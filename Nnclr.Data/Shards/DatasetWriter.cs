@@ -26,6 +26,8 @@ public sealed class DatasetWriter : IDisposable
     public int RecordsPerBlock { get; }
     public int RecordsPerShard { get; }
     public string Source { get; init; } = "";
+    /// <summary>False: the records carry no real label (one class, every label 0).</summary>
+    public bool Labelled { get; init; } = true;
     public LZ4Level Level { get; init; } = LZ4Level.L00_FAST;
 
     /// <param name="maxParallelism">Threads used to compress; the output bytes do not depend on it.</param>
@@ -66,7 +68,7 @@ public sealed class DatasetWriter : IDisposable
         var splits = _splits.Select(s => s.Complete()).ToArray();
         var m = new DatasetManifest
         {
-            Name = Name, Classes = Classes, Height = Height, Width = Width, RecordsPerBlock = RecordsPerBlock, Splits = splits, Source = Source,
+            Name = Name, Classes = Classes, Height = Height, Width = Width, RecordsPerBlock = RecordsPerBlock, Splits = splits, Source = Source, Labelled = Labelled,
         };
         ManifestFile.Save(Directory, m);
         _completed = true;

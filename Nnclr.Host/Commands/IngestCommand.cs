@@ -12,10 +12,14 @@ public sealed class IngestCommand : ICliCommand
     public string Summary => "convert CIFAR-10/100, an image folder or the demo dataset into LZ4 shards";
     public string Usage => """
         usage: nnclr ingest cifar10|cifar100 <archive.tar.gz | extracted folder> --out DIR
-               nnclr ingest folder <dir> --size S --out DIR [--strict]
+               nnclr ingest folder <dir> --size S --out DIR [--strict] [--unlabelled] [--max-megapixels MP] [--seed N]
                nnclr ingest demo --out DIR [--train N] [--test N] [--seed N]
           folder: <dir>/CLASS/*.jpg|png, or <dir>/train/CLASS and <dir>/test|val/CLASS for two splits.
-                  Unusable files are listed in DIR/ingest-report.json; --strict makes any of them fatal.
+                  --unlabelled: every .jpg/.jpeg/.png at any depth, one unlabelled class (no kNN on it).
+                  Directory symlinks are not followed (listed as skipped). Images whose header declares more than
+                  --max-megapixels (default 64) are skipped before decoding. Records are written in an order
+                  shuffled by --seed (default 1). Unusable files are listed in DIR/ingest-report.json (written
+                  on every ending, also a failed one); --strict makes any of them fatal.
           --threads N   worker threads (default: all cores; output bytes do not depend on it)
         """;
 
@@ -41,9 +45,14 @@ public sealed class IngestCommand : ICliCommand
                 {
                     var source = args.Positional(1, "the image folder");
                     int size = args.Int("size") ?? throw new CliException("missing required option --size");
-                    bool strict = args.Flag("strict");
+                    var options = new FolderIngestOptions
+                    {
+                        Size = size, Strict = args.Flag("strict"), MaxParallelism = threads, Unlabelled = args.Flag("unlabelled"),
+                        MaxMegapixels = args.Double("max-megapixels") ?? FolderIngestOptions.DefaultMaxMegapixels,
+                        ShuffleSeed = (ulong)(args.Long("seed") ?? 1),
+                    };
                     args.EnsureAllUsed();
-                    var r = FolderIngest.Run(source, outDir, size, strict, progress, threads);
+                    var r = FolderIngest.Run(source, outDir, options, progress);
                     Print(r);
                     return Task.FromResult(0);
                 }

@@ -8,6 +8,8 @@ public sealed class SplitManifest
     public int Count { get; init; }
     /// <summary>Records per class, indexed by label; sums to Count.</summary>
     public IReadOnlyList<int> ClassCounts { get; init; } = [];
+    /// <summary>False for a split whose records carry no real label (every label 0): no kNN or NN-accuracy on it. Absent in older manifests: true.</summary>
+    public bool Labelled { get; init; } = true;
     /// <summary>Shard files in record order.</summary>
     public IReadOnlyList<ShardEntry> Shards { get; init; } = [];
 }

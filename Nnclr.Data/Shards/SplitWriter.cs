@@ -40,6 +40,8 @@ public sealed class SplitWriter : IDisposable
     private bool _completed;
 
     public string Name { get; }
+    /// <summary>False: the records carry no real label (written as 0).</summary>
+    public bool Labelled { get; init; } = true;
     public long Count => _written + _pendingCount;
 
     internal SplitWriter(DatasetWriter owner, string name, int imageBytes, int recordsPerBlock, int recordsPerShard, int classCount, int maxParallelism, LZ4Level level)
@@ -112,7 +114,7 @@ public sealed class SplitWriter : IDisposable
         Flush();
         if (_current is not null) CloseShard();
         _completed = true;
-        return new SplitManifest { Name = Name, Count = (int)_written, ClassCounts = _classCounts.ToArray(), Shards = _shards.ToArray() };
+        return new SplitManifest { Name = Name, Labelled = Labelled, Count = (int)_written, ClassCounts = _classCounts.ToArray(), Shards = _shards.ToArray() };
     }
 
     public void Dispose()

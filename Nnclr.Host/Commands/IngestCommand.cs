@@ -9,10 +9,11 @@ namespace Nnclr.Host.Commands;
 public sealed class IngestCommand : ICliCommand
 {
     public string Name => "ingest";
-    public string Summary => "convert CIFAR-10/100, an image folder or the demo dataset into LZ4 shards";
+    public string Summary => "convert CIFAR-10/100, STL-10, an image folder or the demo dataset into LZ4 shards";
     public string Usage => """
         usage: nnclr ingest cifar10|cifar100 <archive.tar.gz | extracted folder> --out DIR
                nnclr ingest folder <dir> --size S --out DIR [--strict] [--unlabelled] [--max-megapixels MP] [--seed N]
+               nnclr ingest stl10 <stl10_binary folder> --out DIR
                nnclr ingest demo --out DIR [--train N] [--test N] [--seed N]
           folder: <dir>/CLASS/*.jpg|png, or <dir>/train/CLASS and <dir>/test|val/CLASS for two splits.
                   --unlabelled: every .jpg/.jpeg/.png at any depth, one unlabelled class (no kNN on it).
@@ -25,7 +26,7 @@ public sealed class IngestCommand : ICliCommand
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
-        var kind = args.Positional(0, "what to ingest: cifar10, cifar100, folder or demo");
+        var kind = args.Positional(0, "what to ingest: cifar10, cifar100, stl10, folder or demo");
         var outDir = args.Required("out");
         int threads = args.Int("threads") ?? -1;
         var progress = new StderrProgress("ingest");
@@ -56,6 +57,13 @@ public sealed class IngestCommand : ICliCommand
                     Print(r);
                     return Task.FromResult(0);
                 }
+                case "stl10":
+                {
+                    var source = args.Positional(1, "the extracted stl10_binary folder");
+                    args.EnsureAllUsed();
+                    Print(Stl10Ingest.Run(source, outDir, progress, threads));
+                    return Task.FromResult(0);
+                }
                 case "demo":
                 {
                     int train = args.Int("train") ?? 10_000, test = args.Int("test") ?? 2_000;
@@ -67,7 +75,7 @@ public sealed class IngestCommand : ICliCommand
                     return Task.FromResult(0);
                 }
                 default:
-                    throw new CliException($"unknown source kind '{kind}'; choose cifar10, cifar100, folder or demo");
+                    throw new CliException($"unknown source kind '{kind}'; choose cifar10, cifar100, stl10, folder or demo");
             }
         }
         catch (Exception e) when (e is IngestException or ShardFormatException or IOException or UnauthorizedAccessException)

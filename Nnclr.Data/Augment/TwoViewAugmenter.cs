@@ -35,6 +35,13 @@ public sealed class TwoViewAugmenter
         ViewElements = 3 * outSize * outSize;
     }
 
+    internal ViewPolicy View1 => _v1;
+    internal ViewPolicy View2 => _v2;
+    internal int Kernel1 => _k1;
+    internal int Kernel2 => _k2;
+    internal float[] Scale => _scale;
+    internal float[] Bias => _bias;
+
     public AugmentScratch CreateScratch() => new(this, InHeight, OutSize, Math.Max(_k1, _k2));
 
     public void Augment(ReadOnlySpan<byte> hwc, ulong seed, long epoch, long sampleKey, Span<float> view1, Span<float> view2, AugmentScratch scratch)
@@ -74,13 +81,17 @@ public sealed class TwoViewAugmenter
     }
 
     /// <summary>Builds one view with fixed parameters into scratch.Planar ([0, 1], planar RGB).</summary>
-    internal void Render(ReadOnlySpan<byte> hwc, in ViewParams p, int kernelSize, ViewPolicy policy, AugmentScratch s)
+    internal void Render(ReadOnlySpan<byte> hwc, in ViewParams p, int kernelSize, ViewPolicy policy, AugmentScratch s) =>
+        Render(hwc, InWidth, p, kernelSize, policy, s);
+
+    /// <summary>As above for an image <paramref name="inWidth"/> pixels wide (at most InHeight×InWidth: the scratch is sized for that).</summary>
+    internal void Render(ReadOnlySpan<byte> hwc, int inWidth, in ViewParams p, int kernelSize, ViewPolicy policy, AugmentScratch s)
     {
         int S = OutSize, n = S * S;
         Bilinear.BuildAxis(S, (double)p.CropW / S, 0, p.CropX, p.CropW, p.Flip, 1f / 255f, s.X0, s.X1, s.XW0, s.XW1);
         Bilinear.BuildAxis(S, (double)p.CropH / S, 0, p.CropY, p.CropH, false, 1f, s.Y0, s.Y1, s.YW0, s.YW1);
         var img = s.Planar.AsSpan();
-        Bilinear.Resample(hwc, InWidth, S, S, s.X0, s.X1, s.XW0, s.XW1, s.Y0, s.Y1, s.YW0, s.YW1, s.Rows, img);
+        Bilinear.Resample(hwc, inWidth, S, S, s.X0, s.X1, s.XW0, s.XW1, s.Y0, s.Y1, s.YW0, s.YW1, s.Rows, img);
         if (p.Jitter)
             for (int k = 0; k < 4; k++)
                 switch (p.OrderAt(k))

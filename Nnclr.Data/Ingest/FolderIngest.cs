@@ -4,39 +4,72 @@ using Nnclr.Data.Shards;
 namespace Nnclr.Data.Ingest;
 
 /// <summary>
-/// Ingests class sub-folders of JPEG/PNG images (<c>dir/CLASS/…</c>, or <c>dir/train/CLASS/…</c> plus
-/// <c>dir/test|val/CLASS/…</c> for two splits) at size×size. Files are taken in ordinal path order and decoded in
-/// parallel chunks, so the output bytes do not depend on the thread count. Every file not used is listed in
-/// <c>ingest-report.json</c> beside the shards; with <c>strict</c> any such file fails the ingest and no
-/// manifest (and no shard) is left behind.
+/// Ingests a folder of JPEG/PNG images at size×size: class sub-folders (<c>dir/CLASS/…</c>, or <c>dir/train/CLASS/…</c>
+/// plus <c>dir/test|val/CLASS/…</c> for two splits), or with <see cref="FolderIngestOptions.Unlabelled"/> every image at
+/// any depth as one unlabelled class. Enumeration is bounded and never follows directory symlinks (see
+/// <see cref="FolderWalker"/>); an image whose header declares more than the megapixel limit is skipped before any
+/// pixel is allocated, so peak memory is bounded by threads × the limit. Records are written in a seeded shuffled
+/// order (a class-sorted folder does not give class-sorted shards) and decoded in parallel chunks, so the output
+/// bytes do not depend on the thread count. Every file not used is listed in <c>ingest-report.json</c> beside the
+/// shards, which is written on every ending, also when the ingest fails; with <c>strict</c> any such file fails
+/// the ingest and no manifest (and no shard) is left behind.
 /// </summary>
 public static class FolderIngest
 {
     public const string ReportFile = "ingest-report.json";
+    /// <summary>The one class name of an unlabelled dataset.</summary>
+    public const string UnlabelledClass = "unlabelled";
     private const int Chunk = 256;
-    private static readonly string[] Extensions = [".jpg", ".jpeg", ".png"];
 
     public static IngestReport Run(string inputDir, string outDir, int size, bool strict, IProgress<string>? progress = null) =>
-        Run(inputDir, outDir, size, strict, progress, maxParallelism: -1);
+        Run(inputDir, outDir, new FolderIngestOptions { Size = size, Strict = strict }, progress);
 
-    public static IngestReport Run(string inputDir, string outDir, int size, bool strict, IProgress<string>? progress, int maxParallelism)
+    public static IngestReport Run(string inputDir, string outDir, int size, bool strict, IProgress<string>? progress, int maxParallelism) =>
+        Run(inputDir, outDir, new FolderIngestOptions { Size = size, Strict = strict, MaxParallelism = maxParallelism }, progress);
+
+    public static IngestReport Run(string inputDir, string outDir, FolderIngestOptions o, IProgress<string>? progress = null)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        if (!Directory.Exists(inputDir)) throw new IngestException($"input folder '{inputDir}' does not exist");
-        if (size < 1 || size > 4096) throw new IngestException($"--size {size} must be in 1..4096");
         var skipped = new List<SkippedFile>();
-        var splitDirs = FindSplits(inputDir);
-        var classes = splitDirs.SelectMany(s => Directory.EnumerateDirectories(s.Dir).Select(Path.GetFileName)).Distinct().Order(StringComparer.Ordinal).ToArray();
-        if (classes.Length == 0) throw new IngestException($"'{inputDir}' has no class sub-folders");
         var written = new Dictionary<string, int>();
-        int imageBytes = size * size * 3, threads = maxParallelism <= 0 ? Environment.ProcessorCount : maxParallelism;
-        bool failed = false;
-        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inputDir)));
-        using (var writer = new DatasetWriter(outDir, name, classes!, size, size, maxParallelism) { Source = Path.GetFullPath(inputDir) })
+        // Checked before the report could overwrite the report of the dataset already there.
+        if (File.Exists(ManifestFile.PathIn(outDir)))
+            throw new IngestException($"'{outDir}' already holds a dataset (manifest.json); choose another output folder or delete it first");
+        try
         {
-            foreach (var (splitName, dir) in splitDirs)
+            return Ingest(inputDir, outDir, o, progress, skipped, written, started);
+        }
+        catch (Exception e) when (e is not IngestException { Skipped.Count: > 0 } && e is IngestException or IOException or UnauthorizedAccessException or OutOfMemoryException)
+        {
+            // The report is written on every ending: here the ingest failed before or while writing records.
+            var reportPath = TryWriteReport(outDir, inputDir, written, skipped, o.Strict, failed: true, error: e.Message);
+            throw new IngestException($"{e.Message}{(reportPath is null ? "" : $"; see {reportPath}")}", skipped);
+        }
+    }
+
+    private static IngestReport Ingest(string inputDir, string outDir, FolderIngestOptions o, IProgress<string>? progress,
+        List<SkippedFile> skipped, Dictionary<string, int> written, System.Diagnostics.Stopwatch started)
+    {
+        o.Validate();
+        if (!Directory.Exists(inputDir)) throw new IngestException($"input folder '{inputDir}' does not exist");
+        int size = o.Size;
+        var splitDirs = FindSplits(inputDir);
+        string[] classes = o.Unlabelled ? [UnlabelledClass]
+            : splitDirs.SelectMany(s => FolderWalker.ClassFolders(s.Dir, skipped)).Distinct().Order(StringComparer.Ordinal).ToArray();
+        if (classes.Length == 0) throw new IngestException($"'{inputDir}' has no class sub-folders (use --unlabelled for a folder of images without classes)");
+        int imageBytes = size * size * 3, threads = o.MaxParallelism <= 0 ? Environment.ProcessorCount : o.MaxParallelism;
+        bool failed = false;
+        int entries = 0;
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inputDir)));
+        using (var writer = new DatasetWriter(outDir, name, classes, size, size, threads, o.RecordsPerBlock) { Source = Path.GetFullPath(inputDir), Labelled = !o.Unlabelled })
+        {
+            for (int splitIndex = 0; splitIndex < splitDirs.Count; splitIndex++)
             {
-                var files = ListFiles(dir, classes!, skipped);
+                var (splitName, dir) = splitDirs[splitIndex];
+                var files = o.Unlabelled
+                    ? FolderWalker.Images(dir, o, skipped, ref entries).Select(f => (Path: f, Label: 0)).ToList()
+                    : ListFiles(dir, classes, o, skipped, ref entries);
+                if (o.ShuffleSeed is ulong seed) Shuffle(files, new SampleRandom(seed, splitIndex, 0, stream: 0x1A6E57));
                 var split = writer.BeginSplit(splitName);
                 var images = new byte[Chunk * imageBytes];
                 var labels = new int[Chunk];
@@ -46,7 +79,7 @@ public static class FolderIngest
                     int n = Math.Min(Chunk, files.Count - start);
                     Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
                     {
-                        try { errors[i] = ImageDecoder.Decode(files[start + i].Path, size, images.AsSpan(i * imageBytes, imageBytes)); }
+                        try { errors[i] = ImageDecoder.Decode(files[start + i].Path, size, o.MaxPixels, images.AsSpan(i * imageBytes, imageBytes)); }
                         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { errors[i] = $"unreadable ({e.Message})"; }
                     });
                     int kept = 0;
@@ -56,21 +89,31 @@ public static class FolderIngest
                         if (kept != i) images.AsSpan(i * imageBytes, imageBytes).CopyTo(images.AsSpan(kept * imageBytes));
                         labels[kept++] = files[start + i].Label;
                     }
-                    failed |= strict && skipped.Count > 0;
+                    failed |= o.Strict && skipped.Count > 0;
                     if (!failed && kept > 0) split.Add(images.AsSpan(0, kept * imageBytes), labels.AsSpan(0, kept));
                     progress?.Report($"{splitName}: {start + n:N0}/{files.Count:N0} files, {skipped.Count} skipped");
                 }
                 written[splitName] = (int)split.Count;
             }
+            failed |= o.Strict && skipped.Count > 0;
             if (!failed && written.Values.Sum() == 0) { failed = true; skipped.Add(new SkippedFile(inputDir, "no decodable images at all")); }
             if (!failed) writer.Complete();
         }
-        var reportPath = WriteReport(outDir, inputDir, written, skipped, strict, failed);
+        var reportPath = WriteReport(outDir, inputDir, written, skipped, o.Strict, failed, error: null);
         foreach (var s in skipped) progress?.Report($"skipped {s.Path}: {s.Reason}");
         if (failed)
-            throw new IngestException($"ingest of '{inputDir}' failed: {skipped.Count} file(s) skipped{(strict ? " under --strict" : "")} " +
+            throw new IngestException($"ingest of '{inputDir}' failed: {skipped.Count} file(s) skipped{(o.Strict ? " under --strict" : "")} " +
                 $"(first: {skipped[0].Path}: {skipped[0].Reason}); no dataset was written; see {reportPath}", skipped);
         return new IngestReport { OutputDir = outDir, Name = name, Written = written, Skipped = skipped, ReportPath = reportPath, Elapsed = started.Elapsed };
+    }
+
+    private static void Shuffle(List<(string Path, int Label)> files, SampleRandom rng)
+    {
+        for (int i = files.Count - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (files[i], files[j]) = (files[j], files[i]);
+        }
     }
 
     private static List<(string Name, string Dir)> FindSplits(string inputDir)
@@ -80,31 +123,34 @@ public static class FolderIngest
         return Directory.Exists(train) && test is not null ? [("train", train), ("test", test)] : [("train", inputDir)];
     }
 
-    private static List<(string Path, int Label)> ListFiles(string dir, string[] classes, List<SkippedFile> skipped)
+    private static List<(string Path, int Label)> ListFiles(string dir, string[] classes, FolderIngestOptions o, List<SkippedFile> skipped, ref int entries)
     {
         foreach (var stray in Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal))
             skipped.Add(new SkippedFile(stray, "not inside a class folder"));
-        var files = new List<(string, int)>();
+        var files = new List<(string Path, int Label)>();
         for (int label = 0; label < classes.Length; label++)
         {
             var classDir = Path.Combine(dir, classes[label]);
-            if (!Directory.Exists(classDir)) continue;
-            foreach (var f in Directory.EnumerateFiles(classDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                if (Extensions.Contains(Path.GetExtension(f).ToLowerInvariant())) files.Add((f, label));
-                else skipped.Add(new SkippedFile(f, "not a .jpg/.jpeg/.png file"));
-            }
+            var info = new DirectoryInfo(classDir);
+            if (!info.Exists || info.LinkTarget is not null) continue;
+            foreach (var f in FolderWalker.Images(classDir, o, skipped, ref entries)) files.Add((f, label));
         }
         return files;
     }
 
-    private static string WriteReport(string outDir, string inputDir, Dictionary<string, int> written, List<SkippedFile> skipped, bool strict, bool failed)
+    private static string? TryWriteReport(string outDir, string inputDir, Dictionary<string, int> written, List<SkippedFile> skipped, bool strict, bool failed, string? error)
+    {
+        try { return WriteReport(outDir, inputDir, written, skipped, strict, failed, error); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    private static string WriteReport(string outDir, string inputDir, Dictionary<string, int> written, List<SkippedFile> skipped, bool strict, bool failed, string? error)
     {
         Directory.CreateDirectory(outDir);
         var path = Path.Combine(outDir, ReportFile);
         var json = JsonSerializer.Serialize(new
         {
-            input = Path.GetFullPath(inputDir), strict, complete = !failed, written, skippedCount = skipped.Count,
+            input = Path.GetFullPath(inputDir), strict, complete = !failed, error, written, skippedCount = skipped.Count,
             skipped = skipped.Select(s => new { path = s.Path, reason = s.Reason }),
         }, new JsonSerializerOptions { WriteIndented = true });
         File.WriteAllText(path + ".tmp", json);

@@ -9,13 +9,15 @@ namespace Nnclr.Data.Ingest;
 /// </summary>
 internal static class ImageDecoder
 {
-    /// <summary>Writes a size×size HWC RGB image into <paramref name="dst"/>; returns null, or why the file cannot be used.</summary>
-    public static string? Decode(string path, int size, Span<byte> dst)
+    /// <summary>Refuses images over <paramref name="maxPixels"/> from the header alone. Writes a size×size HWC RGB image into <paramref name="dst"/>; returns null, or why the file cannot be used.</summary>
+    public static string? Decode(string path, int size, long maxPixels, Span<byte> dst)
     {
         using var codec = SKCodec.Create(path, out var created);
         if (codec is null) return $"not a decodable image ({created})";
         int w = codec.Info.Width, h = codec.Info.Height;
         if (w <= 0 || h <= 0) return $"empty image ({w}x{h})";
+        // The header's dimensions, checked before any pixel buffer exists: a bomb costs only its header.
+        if ((long)w * h > maxPixels) return $"header declares {w}x{h} = {(double)w * h / 1e6:F1} megapixels, over the limit of {maxPixels / 1e6:0.####} (--max-megapixels)";
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var full = new SKBitmap(info);
         var result = codec.GetPixels(info, full.GetPixels());

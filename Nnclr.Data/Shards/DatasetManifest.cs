@@ -15,6 +15,8 @@ public sealed class DatasetManifest
     /// <summary>Records per LZ4 block in every shard (the last block of a shard may hold fewer).</summary>
     public int RecordsPerBlock { get; init; }
     public IReadOnlyList<SplitManifest> Splits { get; init; } = [];
+    /// <summary>False when no split carries real labels (see SplitManifest.Labelled): no kNN, no NN-accuracy. Absent in older manifests: true.</summary>
+    public bool Labelled { get; init; } = true;
     /// <summary>Free-form provenance (source path, tool); not interpreted.</summary>
     public string Source { get; init; } = "";
 

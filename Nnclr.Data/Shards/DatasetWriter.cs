@@ -26,6 +26,8 @@ public sealed class DatasetWriter : IDisposable
     public int RecordsPerBlock { get; }
     public int RecordsPerShard { get; }
     public string Source { get; init; } = "";
+    /// <summary>Default of BeginSplit: false when the records carry no real label (one class, every label 0).</summary>
+    public bool Labelled { get; init; } = true;
     public LZ4Level Level { get; init; } = LZ4Level.L00_FAST;
 
     /// <param name="maxParallelism">Threads used to compress; the output bytes do not depend on it.</param>
@@ -45,10 +47,13 @@ public sealed class DatasetWriter : IDisposable
     }
 
     /// <summary>Starts split <paramref name="name"/> ("train", "test").</summary>
-    public SplitWriter BeginSplit(string name)
+    public SplitWriter BeginSplit(string name) => BeginSplit(name, Labelled);
+
+    /// <summary>Starts split <paramref name="name"/>; <paramref name="labelled"/> false for records without a real label.</summary>
+    public SplitWriter BeginSplit(string name, bool labelled)
     {
         if (_splits.Any(s => s.Name == name)) throw new ArgumentException($"split '{name}' was already begun", nameof(name));
-        var s = new SplitWriter(this, name, Height * Width * 3, RecordsPerBlock, RecordsPerShard, Classes.Count, _maxParallelism, Level);
+        var s = new SplitWriter(this, name, Height * Width * 3, RecordsPerBlock, RecordsPerShard, Classes.Count, _maxParallelism, Level) { Labelled = labelled };
         _splits.Add(s);
         return s;
     }
@@ -66,7 +71,7 @@ public sealed class DatasetWriter : IDisposable
         var splits = _splits.Select(s => s.Complete()).ToArray();
         var m = new DatasetManifest
         {
-            Name = Name, Classes = Classes, Height = Height, Width = Width, RecordsPerBlock = RecordsPerBlock, Splits = splits, Source = Source,
+            Name = Name, Classes = Classes, Height = Height, Width = Width, RecordsPerBlock = RecordsPerBlock, Splits = splits, Source = Source, Labelled = splits.Any(s => s.Labelled),
         };
         ManifestFile.Save(Directory, m);
         _completed = true;

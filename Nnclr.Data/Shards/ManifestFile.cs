@@ -50,6 +50,8 @@ public static class ManifestFile
             Check(s.Name.Length > 0 && m.Splits.Count(o => o.Name == s.Name) == 1, $"split name '{s.Name}' is empty or repeated");
             Check(s.ClassCounts.Count == m.Classes.Count && s.ClassCounts.All(c => c >= 0) && s.ClassCounts.Sum(c => (long)c) == s.Count,
                 $"split '{s.Name}': class counts do not sum to its count {s.Count}");
+            Check(s.Mean.Count is 0 or 3 && s.Std.Count == s.Mean.Count && s.Mean.All(v => v is >= 0 and <= 1) && s.Std.All(v => v is >= 0 and <= 1),
+                $"split '{s.Name}': mean/std must be 3 values in [0, 1] each (or absent)");
             long first = 0;
             for (int i = 0; i < s.Shards.Count; i++)
             {

@@ -65,13 +65,50 @@ public sealed class ShardDataset : IDisposable
                     throw new ShardFormatException($"shard '{path}': manifest/shard mismatch: shard holds {r.Count} records of {r.Height}x{r.Width} " +
                         $"in blocks of {r.RecordsPerBlock}; manifest says {e.Count} of {m.Height}x{m.Width} in blocks of {m.RecordsPerBlock}");
             }
-            return new ShardDataset(datasetDir, split, m, readers.ToArray());
+            var dataset = new ShardDataset(datasetDir, split, m, readers.ToArray());
+            try { dataset.CheckClassCounts(s); }
+            catch { dataset.Dispose(); readers.Clear(); throw; }
+            return dataset;
         }
         catch
         {
             foreach (var r in readers) r.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Checks the manifest's class counts against the records: each shard's counts against the hash in its
+    /// (checksummed) header, and their sum against the split's counts. A dataset written before shard headers
+    /// kept that hash is recounted from its labels instead (every block decoded once).
+    /// </summary>
+    private void CheckClassCounts(SplitManifest s)
+    {
+        var manifestPath = ManifestFile.PathIn(Directory);
+        var sum = new long[Classes.Count];
+        bool recorded = s.Shards.All(e => e.ClassCounts.Count > 0);
+        if (recorded)
+            for (int i = 0; i < _shards.Length; i++)
+            {
+                var e = s.Shards[i];
+                if (e.ClassCounts.Count != Classes.Count || e.ClassCounts.Any(c => c < 0) || e.ClassCounts.Sum(c => (long)c) != e.Count)
+                    throw new ShardFormatException($"manifest '{manifestPath}': shard '{e.File}': its class counts do not sum to its {e.Count} records over {Classes.Count} classes");
+                if (_shards[i].ClassHash != ShardLayout.ClassHash(e.ClassCounts.ToArray()))
+                    throw new ShardFormatException($"manifest '{manifestPath}': shard '{e.File}': class counts do not match the shard's records (manifest edited?); re-ingest the dataset");
+                for (int c = 0; c < sum.Length; c++) sum[c] += e.ClassCounts[c];
+            }
+        else
+        {
+            var raw = new byte[MaxBlockRawBytes];
+            for (int b = 0; b < BlockCount; b++)
+            {
+                int n = DecodeBlock(b, raw);
+                for (int i = 0; i < n; i++) sum[System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(raw.AsSpan(n * ImageBytes + i * ShardLayout.LabelBytes))]++;
+            }
+        }
+        for (int c = 0; c < sum.Length; c++)
+            if (sum[c] != s.ClassCounts[c])
+                throw new ShardFormatException($"manifest '{manifestPath}': split '{s.Name}': class '{Classes[c]}' has {sum[c]} records, manifest says {s.ClassCounts[c]} (manifest edited?); re-ingest the dataset");
     }
 
     /// <summary>Records in global block <paramref name="block"/>.</summary>

@@ -13,4 +13,6 @@ public sealed class ShardEntry
     public long Bytes { get; init; }
     /// <summary>Decoded size of its blocks in bytes (images and labels).</summary>
     public long RawBytes { get; init; }
+    /// <summary>Records per class in this shard (its hash is in the shard header); empty in datasets written before it was kept.</summary>
+    public IReadOnlyList<int> ClassCounts { get; init; } = [];
 }

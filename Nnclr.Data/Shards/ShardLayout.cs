@@ -18,7 +18,16 @@ internal static class ShardLayout
     /// <summary>Decoded size of a block of <paramref name="records"/> records: images, then one uint16 label each.</summary>
     public static int RawBlockBytes(int records, int imageBytes) => records * (imageBytes + LabelBytes);
 
-    public static void WriteHeader(Span<byte> h, int height, int width, int count, int recordsPerBlock, int blockCount, long indexOffset)
+    /// <summary>xxHash64 of a per-class record histogram (int32 LE each), stored in the shard header so that an edited manifest is caught at open; 0 = not recorded.</summary>
+    public static ulong ClassHash(ReadOnlySpan<int> classCounts)
+    {
+        Span<byte> bytes = classCounts.Length <= 4096 ? stackalloc byte[classCounts.Length * 4] : new byte[classCounts.Length * 4];
+        for (int i = 0; i < classCounts.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(bytes[(i * 4)..], classCounts[i]);
+        ulong h = K4os.Hash.xxHash.XXH64.DigestOf(bytes);
+        return h == 0 ? 1 : h;
+    }
+
+    public static void WriteHeader(Span<byte> h, int height, int width, int count, int recordsPerBlock, int blockCount, long indexOffset, ulong classHash = 0)
     {
         h.Clear();
         Magic.CopyTo(h);
@@ -30,6 +39,7 @@ internal static class ShardLayout
         BinaryPrimitives.WriteUInt32LittleEndian(h[28..], (uint)recordsPerBlock);
         BinaryPrimitives.WriteUInt32LittleEndian(h[32..], (uint)blockCount);
         BinaryPrimitives.WriteUInt64LittleEndian(h[40..], (ulong)indexOffset);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[48..], classHash);
         BinaryPrimitives.WriteUInt64LittleEndian(h[56..], K4os.Hash.xxHash.XXH64.DigestOf(h[..56]));
     }
 }

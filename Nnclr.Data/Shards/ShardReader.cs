@@ -32,6 +32,8 @@ public sealed unsafe class ShardReader : IDisposable
     public int RecordsPerBlock { get; }
     public int BlockCount => _counts.Length;
     public long FileBytes { get; }
+    /// <summary>Hash of the shard's class histogram from the header (ShardLayout.ClassHash); 0 in shards written before it was kept.</summary>
+    public ulong ClassHash { get; }
 
     public ShardReader(string path)
     {
@@ -60,6 +62,7 @@ public sealed unsafe class ShardReader : IDisposable
             RecordsPerBlock = (int)BinaryPrimitives.ReadUInt32LittleEndian(h[28..]);
             int blocks = (int)BinaryPrimitives.ReadUInt32LittleEndian(h[32..]);
             long indexOffset = (long)BinaryPrimitives.ReadUInt64LittleEndian(h[40..]);
+            ClassHash = BinaryPrimitives.ReadUInt64LittleEndian(h[48..]);
             if (channels != 3 || Height <= 0 || Width <= 0 || Height > 1 << 14 || Width > 1 << 14 || RecordsPerBlock <= 0 || blocks < 0 || Count < 0)
                 throw Fail($"implausible header: {Height}x{Width}x{channels}, {Count} records, {blocks} blocks of {RecordsPerBlock}");
             ImageBytes = Height * Width * 3;

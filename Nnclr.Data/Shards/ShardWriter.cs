@@ -79,7 +79,10 @@ public sealed class ShardWriter : IDisposable
     }
 
     /// <summary>Writes index and header, fsyncs, renames to the final name; returns the file's size in bytes.</summary>
-    public long Complete()
+    public long Complete() => Complete(0);
+
+    /// <summary>As <see cref="Complete()"/>, recording <paramref name="classHash"/> (see ShardLayout.ClassHash) in the header.</summary>
+    public long Complete(ulong classHash)
     {
         var file = _file ?? throw new ObjectDisposedException(nameof(ShardWriter));
         long indexOffset = file.Position;
@@ -96,7 +99,7 @@ public sealed class ShardWriter : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(index.AsSpan(entries.Length), XXH64.DigestOf(entries));
         file.Write(index);
         Span<byte> header = stackalloc byte[ShardLayout.HeaderBytes];
-        ShardLayout.WriteHeader(header, Height, Width, _count, RecordsPerBlock, _index.Count, indexOffset);
+        ShardLayout.WriteHeader(header, Height, Width, _count, RecordsPerBlock, _index.Count, indexOffset, classHash);
         file.Position = 0;
         file.Write(header);
         file.Flush(flushToDisk: true);

@@ -26,6 +26,10 @@ public sealed class SplitWriter : IDisposable
     private int _pendingCount;
     // Records per class so far.
     private readonly int[] _classCounts;
+    // Records per class in the shard being written.
+    private readonly int[] _shardClassCounts;
+    // Per channel: sum of pixel values and of their squares over every record added (for Mean/Std).
+    private readonly long[] _sum = new long[3], _sumSq = new long[3];
     // Completed shards, in order.
     private readonly List<ShardEntry> _shards = [];
     // Shard being written, or null between shards.
@@ -38,6 +42,8 @@ public sealed class SplitWriter : IDisposable
     private bool _completed;
 
     public string Name { get; }
+    /// <summary>False: the records carry no real label (written as 0).</summary>
+    public bool Labelled { get; init; } = true;
     public long Count => _written + _pendingCount;
 
     internal SplitWriter(DatasetWriter owner, string name, int imageBytes, int recordsPerBlock, int recordsPerShard, int classCount, int maxParallelism, LZ4Level level)
@@ -47,6 +53,7 @@ public sealed class SplitWriter : IDisposable
         _pendingImages = new byte[BlocksPerRound * recordsPerBlock * imageBytes];
         _pendingLabels = new int[BlocksPerRound * recordsPerBlock];
         _classCounts = new int[classCount];
+        _shardClassCounts = new int[classCount];
     }
 
     /// <summary>Appends <c>labels.Length</c> records (HWC images back to back).</summary>
@@ -54,6 +61,7 @@ public sealed class SplitWriter : IDisposable
     {
         if (_completed) throw new InvalidOperationException($"split '{Name}' is already complete");
         if (images.Length != labels.Length * _imageBytes) throw new ArgumentException($"{images.Length} image bytes for {labels.Length} labels of {_imageBytes} bytes each");
+        Accumulate(images);
         for (int i = 0; i < labels.Length; i++)
         {
             if ((uint)labels[i] >= (uint)_classCounts.Length) throw new ArgumentOutOfRangeException(nameof(labels), $"split '{Name}': label {labels[i]} outside 0..{_classCounts.Length - 1}");
@@ -62,6 +70,17 @@ public sealed class SplitWriter : IDisposable
             _pendingLabels[_pendingCount++] = labels[i];
             if (_pendingCount == _pendingLabels.Length) Flush();
         }
+    }
+
+    private void Accumulate(ReadOnlySpan<byte> hwc)
+    {
+        long r = 0, g = 0, b = 0, rr = 0, gg = 0, bb = 0;
+        for (int i = 0; i + 2 < hwc.Length; i += 3)
+        {
+            int x = hwc[i], y = hwc[i + 1], z = hwc[i + 2];
+            r += x; g += y; b += z; rr += x * x; gg += y * y; bb += z * z;
+        }
+        _sum[0] += r; _sum[1] += g; _sum[2] += b; _sumSq[0] += rr; _sumSq[1] += gg; _sumSq[2] += bb;
     }
 
     private void Flush()
@@ -74,8 +93,9 @@ public sealed class SplitWriter : IDisposable
             int start = b * _recordsPerBlock, count = Math.Min(_recordsPerBlock, n - start);
             encoded[b] = ShardWriter.Encode(_pendingImages.AsSpan(start * _imageBytes, count * _imageBytes), _pendingLabels.AsSpan(start, count), _imageBytes, _level);
         });
-        foreach (var block in encoded)
+        for (int b = 0; b < blocks; b++)
         {
+            var block = encoded[b];
             if (_current is null)
             {
                 var file = $"{Name}-{_shards.Count:D5}.shard";
@@ -83,6 +103,7 @@ public sealed class SplitWriter : IDisposable
                 _currentRaw = 0;
             }
             _current.WriteBlock(block);
+            foreach (int label in _pendingLabels.AsSpan(b * _recordsPerBlock, block.Count)) _shardClassCounts[label]++;
             _currentRaw += block.RawBytes;
             _written += block.Count;
             if (_current.Count >= _recordsPerShard) CloseShard();
@@ -93,9 +114,10 @@ public sealed class SplitWriter : IDisposable
     private void CloseShard()
     {
         var w = _current!;
-        long bytes = w.Complete();
+        long bytes = w.Complete(ShardLayout.ClassHash(_shardClassCounts));
         long first = _shards.Count == 0 ? 0 : _shards[^1].FirstRecord + _shards[^1].Count;
-        _shards.Add(new ShardEntry { File = $"{Name}-{_shards.Count:D5}.shard", Count = w.Count, FirstRecord = first, Bytes = bytes, RawBytes = _currentRaw });
+        _shards.Add(new ShardEntry { File = $"{Name}-{_shards.Count:D5}.shard", Count = w.Count, FirstRecord = first, Bytes = bytes, RawBytes = _currentRaw, ClassCounts = _shardClassCounts.ToArray() });
+        Array.Clear(_shardClassCounts);
         w.Dispose();
         _current = null;
     }
@@ -106,7 +128,10 @@ public sealed class SplitWriter : IDisposable
         Flush();
         if (_current is not null) CloseShard();
         _completed = true;
-        return new SplitManifest { Name = Name, Count = (int)_written, ClassCounts = _classCounts.ToArray(), Shards = _shards.ToArray() };
+        double pixels = (double)Count * (_imageBytes / 3);
+        double[] mean = [.. Enumerable.Range(0, 3).Select(c => pixels > 0 ? _sum[c] / pixels / 255 : 0)];
+        double[] std = [.. Enumerable.Range(0, 3).Select(c => pixels > 0 ? Math.Sqrt(Math.Max(0, _sumSq[c] / pixels / (255.0 * 255) - mean[c] * mean[c])) : 0)];
+        return new SplitManifest { Name = Name, Labelled = Labelled, Mean = mean.Select(m => Math.Round(m, 6)).ToArray(), Std = std.Select(x => Math.Round(x, 6)).ToArray(), Count = (int)_written, ClassCounts = _classCounts.ToArray(), Shards = _shards.ToArray() };
     }
 
     public void Dispose()

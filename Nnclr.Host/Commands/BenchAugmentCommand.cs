@@ -15,10 +15,16 @@ public sealed class BenchAugmentCommand : ICliCommand
                                    [--dtype fp32|bf16] [--peer PATH | --no-peer] [--python PATH] [--json]
           Input: 2,048 random size×size images (as the peer); output: size×size views, normalised, CHW.
           The peer is ../shared/tools/tv_augment.py run with /usr/bin/python3 (torchvision), same threads and seconds.
+               nnclr bench augment --source DIR --size S [--threads N] [--seconds T] [--policy byol] [--no-peer] [--json]
+          JPEG mode: every .jpg/.jpeg/.png of DIR held as bytes in memory; per image one decode (DCT-scaled where both
+          crops allow) + two S-px views, crops drawn on the full image. Default 1 thread, compared per core with
+          ../shared/tools/tv_jpeg_augment.py (PIL decode + solo-learn's two views; one process, one core) on the same files.
+          Prints images/s, images/s per core, the share of time in decode, and the ratio.
         """;
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
+        if (args.String("source") is { } source) return Task.FromResult(RunJpeg(args, source));
         int size = args.Int("size") ?? 32, threads = args.Int("threads") ?? Environment.ProcessorCount;
         double seconds = args.Double("seconds") ?? 5;
         var policyName = args.String("policy") ?? "byol";
@@ -65,6 +71,90 @@ public sealed class BenchAugmentCommand : ICliCommand
             if (ratio is not null) Console.WriteLine($"ratio per core: {ratio:F1}x");
         }
         return Task.FromResult(0);
+    }
+
+    private static int RunJpeg(CliArgs args, string source)
+    {
+        int size = args.Int("size") ?? 224, threads = args.Int("threads") ?? 1;
+        double seconds = args.Double("seconds") ?? 10;
+        var policyName = args.String("policy") ?? "byol";
+        bool noPeer = args.Flag("no-peer"), json = args.Flag("json");
+        var peerPath = args.String("peer");
+        var python = args.String("python") ?? "/usr/bin/python3";
+        args.EnsureAllUsed();
+        if (size < 32 || size > 224) throw new CliException($"--size {size} must be in 32..224");
+        if (threads < 1) throw new CliException($"--threads {threads} must be ≥ 1");
+        if (!(seconds > 0)) throw new CliException($"--seconds {seconds} must be > 0");
+        if (!Directory.Exists(source)) throw new CliException($"--source '{source}' is not a folder");
+        TwoViewPolicy policy;
+        try { policy = TwoViewPolicy.FromName(policyName); }
+        catch (ArgumentException e) { throw new CliException(e.Message); }
+        var paths = Directory.EnumerateFiles(source).Where(f => Path.GetExtension(f).ToLowerInvariant() is ".jpg" or ".jpeg" or ".png").Order(StringComparer.Ordinal).ToArray();
+        if (paths.Length == 0) throw new CliException($"--source '{source}' holds no .jpg/.jpeg/.png files");
+        var blobs = paths.Select(File.ReadAllBytes).ToArray();
+        int maxSide = 0;
+        foreach (var b in blobs)
+        {
+            using var codec = SkiaSharp.SKCodec.Create(SkiaSharp.SKData.CreateCopy(b)) ?? throw new CliException($"{paths[Array.IndexOf(blobs, b)]}: not a decodable image");
+            maxSide = Math.Max(maxSide, Math.Max(codec.Info.Width, codec.Info.Height));
+        }
+        var aug = new JpegTwoViewAugmenter(policy, maxSide, size, Normalization.ImageNetMean, Normalization.ImageNetStd);
+        Console.Error.WriteLine($"[bench] ours: {paths.Length} files from {source}, decode + 2 views at {size}px ({policyName}), {threads} thread(s), {seconds} s");
+        long total = 0, decodeTicks = 0, busyTicks = 0;
+        var start = new Barrier(threads + 1);
+        long stopAt = long.MaxValue;
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            var scratch = aug.CreateScratch();
+            var v1 = new float[aug.ViewElements]; var v2 = new float[aug.ViewElements];
+            var warm = Stopwatch.StartNew();
+            for (long k = t; warm.Elapsed.TotalSeconds < 1.0; k += threads) aug.Augment(blobs[k % blobs.Length], 1, 0, k, v1, v2, scratch);
+            start.SignalAndWait();
+            long done = 0, decode = 0, key = t, begin = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetTimestamp() < Volatile.Read(ref stopAt))
+            {
+                decode += aug.Augment(blobs[key % blobs.Length], 1, 1, key, v1, v2, scratch, paths[key % blobs.Length]);
+                key += threads; done++;
+            }
+            Interlocked.Add(ref total, done);
+            Interlocked.Add(ref decodeTicks, decode);
+            Interlocked.Add(ref busyTicks, Stopwatch.GetTimestamp() - begin);
+        }) { IsBackground = true }).ToList();
+        workers.ForEach(w => w.Start());
+        start.SignalAndWait();
+        long t0 = Stopwatch.GetTimestamp();
+        Volatile.Write(ref stopAt, t0 + (long)(seconds * Stopwatch.Frequency));
+        workers.ForEach(w => w.Join());
+        double ours = total / Stopwatch.GetElapsedTime(t0).TotalSeconds, decodeShare = busyTicks > 0 ? (double)decodeTicks / busyTicks : 0;
+        double? peer = null;
+        string peerDetail = "skipped (--no-peer)";
+        if (!noPeer)
+        {
+            var script = TorchvisionPeer.Locate(peerPath, "tv_jpeg_augment.py");
+            if (script is null) peerDetail = $"peer unavailable: {(peerPath ?? "../shared/tools/tv_jpeg_augment.py")} not found";
+            else
+            {
+                Console.Error.WriteLine($"[bench] peer: {python} {script} {source} {seconds} {size} (one core)");
+                (peer, peerDetail) = TorchvisionPeer.RunJpeg(python, script, source, seconds, size);
+            }
+        }
+        double perCore = ours / threads;
+        double? ratio = peer is > 0 ? perCore / peer.Value : null;
+        var result = new
+        {
+            source = Path.GetFullPath(source), files = paths.Length, size, threads, seconds, policy = policyName, cpuCores = Environment.ProcessorCount,
+            ours = new { images = total, imagesPerSecond = Math.Round(ours, 1), imagesPerSecondPerCore = Math.Round(perCore, 1), decodeShare = Math.Round(decodeShare, 3) },
+            peer = new { available = peer is not null, imagesPerSecondPerCore = peer is null ? (double?)null : Math.Round(peer.Value, 1), detail = peerDetail },
+            ratioPerCore = ratio is null ? (double?)null : Math.Round(ratio.Value, 2),
+        };
+        if (json) JsonOut.Write(result);
+        else
+        {
+            Console.WriteLine($"nnclr   {size}px decode + 2 views ({policyName}), {threads} thread(s): {ours:F1} images/s, {perCore:F1} images/s per core, {decodeShare:P0} of the time in decode");
+            Console.WriteLine(peer is null ? $"torchvision: {peerDetail}" : $"torchvision {size}px decode + 2 views, one core: {peer:F1} images/s  ({peerDetail})");
+            if (ratio is not null) Console.WriteLine($"ratio per core: {ratio:F1}x");
+        }
+        return 0;
     }
 
     /// <summary>Views/s over <paramref name="seconds"/> after a warm-up; each thread has its own scratch and output slot.</summary>

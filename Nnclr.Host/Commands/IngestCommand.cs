@@ -9,19 +9,24 @@ namespace Nnclr.Host.Commands;
 public sealed class IngestCommand : ICliCommand
 {
     public string Name => "ingest";
-    public string Summary => "convert CIFAR-10/100, an image folder or the demo dataset into LZ4 shards";
+    public string Summary => "convert CIFAR-10/100, STL-10, an image folder or the demo dataset into LZ4 shards";
     public string Usage => """
         usage: nnclr ingest cifar10|cifar100 <archive.tar.gz | extracted folder> --out DIR
-               nnclr ingest folder <dir> --size S --out DIR [--strict]
+               nnclr ingest folder <dir> --size S --out DIR [--strict] [--unlabelled] [--max-megapixels MP] [--seed N]
+               nnclr ingest stl10 <stl10_binary folder> --out DIR
                nnclr ingest demo --out DIR [--train N] [--test N] [--seed N]
           folder: <dir>/CLASS/*.jpg|png, or <dir>/train/CLASS and <dir>/test|val/CLASS for two splits.
-                  Unusable files are listed in DIR/ingest-report.json; --strict makes any of them fatal.
+                  --unlabelled: every .jpg/.jpeg/.png at any depth, one unlabelled class (no kNN on it).
+                  Directory symlinks are not followed (listed as skipped). Images whose header declares more than
+                  --max-megapixels (default 64) are skipped before decoding. Records are written in an order
+                  shuffled by --seed (default 1). Unusable files are listed in DIR/ingest-report.json (written
+                  on every ending, also a failed one); --strict makes any of them fatal.
           --threads N   worker threads (default: all cores; output bytes do not depend on it)
         """;
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
-        var kind = args.Positional(0, "what to ingest: cifar10, cifar100, folder or demo");
+        var kind = args.Positional(0, "what to ingest: cifar10, cifar100, stl10, folder or demo");
         var outDir = args.Required("out");
         int threads = args.Int("threads") ?? -1;
         var progress = new StderrProgress("ingest");
@@ -41,10 +46,22 @@ public sealed class IngestCommand : ICliCommand
                 {
                     var source = args.Positional(1, "the image folder");
                     int size = args.Int("size") ?? throw new CliException("missing required option --size");
-                    bool strict = args.Flag("strict");
+                    var options = new FolderIngestOptions
+                    {
+                        Size = size, Strict = args.Flag("strict"), MaxParallelism = threads, Unlabelled = args.Flag("unlabelled"),
+                        MaxMegapixels = args.Double("max-megapixels") ?? FolderIngestOptions.DefaultMaxMegapixels,
+                        ShuffleSeed = (ulong)(args.Long("seed") ?? 1),
+                    };
                     args.EnsureAllUsed();
-                    var r = FolderIngest.Run(source, outDir, size, strict, progress, threads);
+                    var r = FolderIngest.Run(source, outDir, options, progress);
                     Print(r);
+                    return Task.FromResult(0);
+                }
+                case "stl10":
+                {
+                    var source = args.Positional(1, "the extracted stl10_binary folder");
+                    args.EnsureAllUsed();
+                    Print(Stl10Ingest.Run(source, outDir, progress, threads));
                     return Task.FromResult(0);
                 }
                 case "demo":
@@ -58,7 +75,7 @@ public sealed class IngestCommand : ICliCommand
                     return Task.FromResult(0);
                 }
                 default:
-                    throw new CliException($"unknown source kind '{kind}'; choose cifar10, cifar100, folder or demo");
+                    throw new CliException($"unknown source kind '{kind}'; choose cifar10, cifar100, stl10, folder or demo");
             }
         }
         catch (Exception e) when (e is IngestException or ShardFormatException or IOException or UnauthorizedAccessException)

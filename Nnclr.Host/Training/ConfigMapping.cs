@@ -69,4 +69,13 @@ public static class ConfigMapping
 
     /// <summary>Per-channel normalisation used for training and evaluation views.</summary>
     public static (float[] Mean, float[] Std) Normalisation(ResolvedConfig cfg) => (Normalization.CifarMean, Normalization.CifarStd);
+
+    /// <summary>
+    /// As above for an opened dataset: its train split's mean/std computed at ingest, except for CIFAR-10 and the
+    /// demo dataset, which keep the constants their presets were tuned with (results stay bit-identical).
+    /// </summary>
+    public static (float[] Mean, float[] Std) Normalisation(ResolvedConfig cfg, Nnclr.Data.Shards.DatasetManifest manifest) =>
+        manifest.Name is not ("cifar10" or "demo") && manifest.FindSplit("train") is { Mean.Count: 3, Std.Count: 3 } t && t.Std.All(v => v > 0)
+            ? (t.Mean.Select(v => (float)v).ToArray(), t.Std.Select(v => (float)v).ToArray())
+            : Normalisation(cfg);
 }

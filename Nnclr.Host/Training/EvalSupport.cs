@@ -64,11 +64,16 @@ public sealed class EvalSupport : IDisposable
         }
         var dir = data is not null ? Path.GetFullPath(data) : DatasetLocator.Ensure(Config.Data, _ => { });
         _train = ShardDataset.Open(dir, "train");
+        if (!(_train.Manifest.FindSplit("train")!.Labelled && _train.Manifest.FindSplit("test") is { Labelled: true }))
+        {
+            _train.Dispose();
+            throw new CliException($"{dir}: no labelled split: kNN and linear evaluation need labelled train and test splits");
+        }
         _test = ShardDataset.Open(dir, "test");
         Device = torch.device(device == "auto" ? (torch.cuda.is_available() ? "cuda" : "cpu") : device);
         _trainer = ConfigMapping.CreateTrainer(Config, stepsPerEpoch: 1, Device);
         if (state is not null) _trainer.Restore(state);
-        var (mean, std) = ConfigMapping.Normalisation(Config);
+        var (mean, std) = ConfigMapping.Normalisation(Config, _train.Manifest);
         Evaluation = new KnnEvaluation(_train, _test, Config.Augment.ViewSize, mean, std, Config.Eval.KnnK, Config.Eval.KnnTemperature);
     }
 

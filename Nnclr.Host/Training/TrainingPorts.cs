@@ -24,13 +24,13 @@ public sealed class TrainingPorts : ITrainingPorts
     // Train split (source of batches, kNN memory); disposed with the ports.
     private readonly ShardDataset _train;
     // Test split (kNN queries).
-    private readonly ShardDataset _test;
+    private readonly ShardDataset? _test;
     // The only owner of the model; touched by the train thread while the pipeline runs, then by Finish.
     private readonly NnclrTrainer _trainer;
     // Reads the train split in seeded per-epoch order from the resumed cursor.
     private readonly EpochReaderSource _source;
     // Evaluates feature functions on (train, test).
-    private readonly KnnEvaluation _knn;
+    private readonly KnnEvaluation? _knn;
     // The configuration this run uses.
     private readonly ResolvedConfig _cfg;
     // Device of the trainer.
@@ -66,14 +66,17 @@ public sealed class TrainingPorts : ITrainingPorts
 
         var dataDir = DatasetLocator.Ensure(cfg.Data, m => log.LogInformation("{Message}", m));
         _train = ShardDataset.Open(dataDir, "train");
-        _test = ShardDataset.Open(dataDir, "test");
+        // kNN needs labels on both sides: a labelled train split and a labelled test split.
+        bool labelled = _train.Manifest.FindSplit("train")!.Labelled && _train.Manifest.FindSplit("test") is { Labelled: true };
+        _test = labelled ? ShardDataset.Open(dataDir, "test") : null;
+        if (!labelled) log.LogInformation("{Message}", $"{dataDir}: no labelled split: skipping kNN");
         int batch = cfg.Optim.BatchSize;
-        var (mean, std) = ConfigMapping.Normalisation(cfg);
+        var (mean, std) = ConfigMapping.Normalisation(cfg, _train.Manifest);
         Geometry = new BatchGeometry(batch, _train.Height, _train.Width, cfg.Augment.ViewSize);
         Augmenter = new TwoViewAugmenterPort(
             new TwoViewAugmenter(ConfigMapping.ToPolicy(cfg.Augment), _train.Height, _train.Width, cfg.Augment.ViewSize, mean, std),
             unchecked((ulong)cfg.Run.Seed));
-        _knn = new KnnEvaluation(_train, _test, cfg.Augment.ViewSize, mean, std, cfg.Eval.KnnK, cfg.Eval.KnnTemperature);
+        _knn = _test is null ? null : new KnnEvaluation(_train, _test, cfg.Augment.ViewSize, mean, std, cfg.Eval.KnnK, cfg.Eval.KnnTemperature);
 
         StepsPerEpoch = _train.Count / batch;
         if (StepsPerEpoch == 0)
@@ -101,7 +104,7 @@ public sealed class TrainingPorts : ITrainingPorts
     private void PeriodicKnn(NnclrTrainer trainer, long epoch)
     {
         int every = _cfg.Eval.KnnEveryEpochs;
-        if (every <= 0 || (epoch + 1) % every != 0) return;
+        if (_knn is null || every <= 0 || (epoch + 1) % every != 0) return;
         var started = DateTime.UtcNow;
         var (top1, top5) = _knn.Evaluate(trainer.Features, _device, limitTrain: _cfg.Eval.PeriodicTrainLimit);
         _log.LogInformation("kNN after epoch {Epoch}: top-1 {Top1:F2}% top-5 {Top5:F2}% ({Seconds:F1} s)",
@@ -111,7 +114,7 @@ public sealed class TrainingPorts : ITrainingPorts
     public IReadOnlyDictionary<string, double> Finish(PipelineResult result)
     {
         var final = new Dictionary<string, double>();
-        if (result.Stopped) return final; // a stop request must end promptly: no evaluation
+        if (result.Stopped || _knn is null) return final; // a stop request must end promptly: no evaluation; no labels: no kNN
         var (top1, top5) = _knn.Evaluate(_trainer.Features, _device);
         final["knn_top1"] = Math.Round(100 * top1, 2);
         final["knn_top5"] = Math.Round(100 * top5, 2);
@@ -131,6 +134,6 @@ public sealed class TrainingPorts : ITrainingPorts
         _source.Dispose();
         _trainer.Dispose();
         _train.Dispose();
-        _test.Dispose();
+        _test?.Dispose();
     }
 }

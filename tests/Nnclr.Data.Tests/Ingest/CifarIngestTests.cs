@@ -22,6 +22,18 @@ public sealed class CifarIngestTests(CifarFixture cifar)
     }
 
     [Fact]
+    public void Run_Cifar10Archive_MeanAndStdAtIngestMatchThePublishedConstants()
+    {
+        var train = ManifestFile.Load(cifar.DatasetDir).FindSplit("train")!;
+        double[] mean = [0.4914, 0.4822, 0.4465], std = [0.2470, 0.2435, 0.2616]; // the values every CIFAR-10 recipe hard-codes
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.True(Math.Abs(mean[c] - train.Mean[c]) < 5e-4, $"mean[{c}] {train.Mean[c]}");
+            Assert.True(Math.Abs(std[c] - train.Std[c]) < 5e-4, $"std[{c}] {train.Std[c]}");
+        }
+    }
+
+    [Fact]
     public void ReadRecord_FirstTestRecord_IsCatWithKnownFirstPixel()
     {
         using var test = ShardDataset.Open(cifar.DatasetDir, "test");

@@ -88,7 +88,7 @@ public sealed class FolderIngestTests
     public void Run_MixedFormats_DecodesEveryKindToRgb()
     {
         using var tmp = new TempDir();
-        var report = FolderIngest.Run(MakeFolder(tmp, broken: false), tmp.Sub("out"), 16, strict: true);
+        var report = FolderIngest.Run(MakeFolder(tmp, broken: false), tmp.Sub("out"), new FolderIngestOptions { Size = 16, Strict = true, ShuffleSeed = null });
         Assert.Empty(report.Skipped);
         using var ds = ShardDataset.Open(tmp.Sub("out"), "train");
         Assert.Equal(new[] { "a", "b", "c" }, ds.Classes);

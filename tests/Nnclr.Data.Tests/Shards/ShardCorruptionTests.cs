@@ -127,6 +127,61 @@ public sealed class ShardCorruptionTests(CifarFixture cifar)
         Assert.Contains("manifest/shard mismatch", e.Message);
     }
 
+    /// <summary>Moves one record's worth of count from one class to another in the split (and, if asked, in shard 0), keeping every sum.</summary>
+    private static void EditClassCounts(string dir, bool alsoShard, bool dropShardCounts = false)
+    {
+        var path = Path.Combine(dir, "manifest.json");
+        var m = JsonNode.Parse(File.ReadAllText(path))!;
+        var split = m["splits"]![0]!;
+        static void Move(JsonArray counts)
+        {
+            int from = Enumerable.Range(0, counts.Count).First(i => counts[i]!.GetValue<int>() > 0), to = (from + 1) % counts.Count;
+            counts[from] = counts[from]!.GetValue<int>() - 1;
+            counts[to] = counts[to]!.GetValue<int>() + 1;
+        }
+        Move(split["classCounts"]!.AsArray());
+        if (alsoShard) Move(split["shards"]![0]!["classCounts"]!.AsArray());
+        if (dropShardCounts) foreach (var shard in split["shards"]!.AsArray()) shard!.AsObject().Remove("classCounts");
+        File.WriteAllText(path, m.ToJsonString());
+    }
+
+    [Fact]
+    public void Open_EditedSplitClassCounts_IsRefusedAtOpen()
+    {
+        using var tmp = new TempDir();
+        var dir = WriteSmall(tmp, "d", 12);
+        EditClassCounts(dir, alsoShard: false);
+        var e = Assert.Throws<ShardFormatException>(() => ShardDataset.Open(dir, "test"));
+        Assert.Contains("manifest.json", e.Message);
+        Assert.Contains("manifest says", e.Message);
+    }
+
+    [Fact]
+    public void Open_EditedShardAndSplitClassCounts_IsRefusedByTheHeaderHash()
+    {
+        using var tmp = new TempDir();
+        var dir = WriteSmall(tmp, "d", 12);
+        EditClassCounts(dir, alsoShard: true);
+        var e = Assert.Throws<ShardFormatException>(() => ShardDataset.Open(dir, "test"));
+        Assert.Contains("test-00000.shard", e.Message);
+        Assert.Contains("do not match the shard's records", e.Message);
+    }
+
+    [Fact]
+    public void Open_OlderManifestWithoutShardCounts_RecountsLabels()
+    {
+        using var tmp = new TempDir();
+        var good = WriteSmall(tmp, "good", 12);
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(good, "manifest.json")))!;
+        foreach (var shard in manifest["splits"]![0]!["shards"]!.AsArray()) shard!.AsObject().Remove("classCounts");
+        File.WriteAllText(Path.Combine(good, "manifest.json"), manifest.ToJsonString());
+        using (var ds = ShardDataset.Open(good, "test")) Assert.Equal(12, ds.Count);
+        var edited = WriteSmall(tmp, "edited", 12);
+        EditClassCounts(edited, alsoShard: false, dropShardCounts: true);
+        var e = Assert.Throws<ShardFormatException>(() => ShardDataset.Open(edited, "test"));
+        Assert.Contains("manifest says", e.Message);
+    }
+
     [Fact]
     public void Open_MissingShardOrManifest_NamesTheFile()
     {

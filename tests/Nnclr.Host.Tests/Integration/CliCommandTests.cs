@@ -67,6 +67,28 @@ public sealed class CliCommandTests(DemoData demo) : IClassFixture<DemoData>
         Assert.Contains("Model:Precision", p.Output);
     }
 
+    [Fact]
+    public async Task IngestUnlabelledThenBenchAugmentSource_RealPhotos_WritesDatasetAndReportsDecodeShare()
+    {
+        var photos = Path.Combine(Path.GetDirectoryName(CifarArchive())!, "imagenet-sample-500");
+        var outDir = Path.Combine(demo.Root, "photos-unlabelled");
+        using (var p = new NnclrProcess(demo.Root, "ingest", "folder", photos, "--unlabelled", "--size", "32", "--out", outDir))
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+        using (var info = new NnclrProcess(demo.Root, "shards", "info", outDir, "--json"))
+        {
+            Assert.True(await info.WaitAsync(Limit) == 0, info.Output);
+            using var doc = JsonDocument.Parse(info.Output[info.Output.IndexOf('{')..]);
+            Assert.Equal(500, doc.RootElement.GetProperty("splits")[0].GetProperty("count").GetInt32());
+        }
+        using var bench = new NnclrProcess(demo.Root, "bench", "augment", "--source", photos, "--size", "96", "--seconds", "0.5", "--no-peer", "--json");
+        Assert.True(await bench.WaitAsync(Limit) == 0, bench.Output);
+        using var result = JsonDocument.Parse(bench.Output[bench.Output.IndexOf('{')..]);
+        var ours = result.RootElement.GetProperty("ours");
+        Assert.True(ours.GetProperty("images").GetInt64() > 0, bench.Output);
+        Assert.InRange(ours.GetProperty("decodeShare").GetDouble(), 0.01, 0.99);
+        Assert.Equal(500, result.RootElement.GetProperty("files").GetInt32());
+    }
+
     private static string CifarArchive()
     {
         var env = Environment.GetEnvironmentVariable("NNCLR_SHARED_DATA");

@@ -130,6 +130,43 @@ public sealed class TrainProcessTests(DemoData demo) : IClassFixture<DemoData>
         }
     }
 
+    /// <summary>Issue #11 point 7, short: real photos ingested as an unlabelled folder train end to end, skip kNN, and resume bit-identically.</summary>
+    [Fact]
+    public async Task UnlabelledPhotos_KilledThenResumed_Deterministic_EndsBitIdenticalAndSkipsKnn()
+    {
+        const int steps = 12, every = 4;
+        string? source = null;
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null && source is null; d = d.Parent)
+            if (Directory.Exists(Path.Combine(d.FullName, "shared", "data", "imagenet-sample-500"))) source = Path.Combine(d.FullName, "shared", "data", "imagenet-sample-500");
+        Assert.NotNull(source);
+        var photos = Path.Combine(demo.Root, "photos-" + Guid.NewGuid().ToString("N")[..6]);
+        using (var p = new NnclrProcess(demo.Root, "ingest", "folder", source!, "--unlabelled", "--size", "32", "--out", photos))
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+        // The demo preset's recipe on the photos; preset cpu-smoke, because a demo preset (re)generates its dataset in --data.
+        string[] Args(string runDir, params string[] extra) =>
+            [.. demo.TrainArgs(runDir, steps, every, extra).Select(a => a == demo.DataDir ? photos : a == "demo" ? "cpu-smoke" : a)];
+
+        var reference = demo.NewRunDir("photos-ref");
+        using (var p = new NnclrProcess(demo.Root, Args(reference)))
+        {
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+            Assert.Contains("no labelled split: skipping kNN", p.Output);
+            Assert.Contains("bottleneck", p.Output);
+        }
+        var killed = demo.NewRunDir("photos-killed");
+        using (var p = new NnclrProcess(demo.Root, Args(killed, "--resume")))
+        {
+            await p.WaitUntilAsync(() => LatestStep(killed) >= every, Limit, $"a checkpoint at step >= {every}");
+            p.Kill();
+        }
+        using (var p = new NnclrProcess(demo.Root, Args(killed, "--resume")))
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+        var (a, _) = CheckpointFile.Read(Path.Combine(reference, "checkpoints", $"ckpt-{steps:D12}.nnclr"));
+        var (b, _) = CheckpointFile.Read(Path.Combine(killed, "checkpoints", $"ckpt-{steps:D12}.nnclr"));
+        foreach (var t in a.Tensors)
+            Assert.True(t.Data.AsSpan().SequenceEqual(b[t.Name].Data), $"tensor {t.Name} differs after kill-and-resume");
+    }
+
     private static long LatestStep(string runDir)
     {
         var dir = Path.Combine(runDir, "checkpoints");

@@ -1,0 +1,21 @@
+namespace Nnclr.Data.Augment;
+
+/// <summary>Per-worker buffers of a <see cref="JpegTwoViewAugmenter"/>, sized once from its max side; one per thread.</summary>
+public sealed class JpegScratch
+{
+    // Decoded RGBA pixels: MaxSide² · 4 bytes.
+    internal readonly byte[] Rgba;
+    // The same pixels as HWC RGB: MaxSide² · 3 bytes.
+    internal readonly byte[] Rgb;
+    // The pixel-domain view buffers.
+    internal readonly AugmentScratch Views;
+    // The augmenter these were sized for.
+    internal readonly JpegTwoViewAugmenter Owner;
+
+    internal JpegScratch(JpegTwoViewAugmenter owner, AugmentScratch views, int maxSide)
+    {
+        Owner = owner; Views = views;
+        Rgba = GC.AllocateUninitializedArray<byte>(maxSide * maxSide * 4, pinned: true);
+        Rgb = GC.AllocateUninitializedArray<byte>(maxSide * maxSide * 3, pinned: true);
+    }
+}

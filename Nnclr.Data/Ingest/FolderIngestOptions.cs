@@ -1,0 +1,40 @@
+namespace Nnclr.Data.Ingest;
+
+/// <summary>Settings of one folder ingest; <see cref="Validate"/> checks them once, before any file is read.</summary>
+public sealed class FolderIngestOptions
+{
+    /// <summary>Default megapixel limit: above any real camera photo (a 61 MP full-frame sensor fits), far below a bomb.</summary>
+    public const double DefaultMaxMegapixels = 64;
+
+    /// <summary>Output side in pixels (images are resized on the shorter side and centre-cropped), 1..4096.</summary>
+    public int Size { get; init; }
+    /// <summary>Any unusable file fails the whole ingest.</summary>
+    public bool Strict { get; init; }
+    /// <summary>Decode threads (≤ 0: all cores); the output bytes do not depend on it.</summary>
+    public int MaxParallelism { get; init; } = -1;
+    /// <summary>True: every image under the folder, at any depth, is one record with no label (one class "unlabelled").</summary>
+    public bool Unlabelled { get; init; }
+    /// <summary>Images whose header declares more than this many megapixels are skipped before decoding (> 0).</summary>
+    public double MaxMegapixels { get; init; } = DefaultMaxMegapixels;
+    /// <summary>Enumeration stops with an error past this many directory entries (files and folders), ≥ 1.</summary>
+    public int MaxEntries { get; init; } = 20_000_000;
+    /// <summary>Folders nested deeper than this below the input are not entered (listed in the report), ≥ 1.</summary>
+    public int MaxDepth { get; init; } = 64;
+    /// <summary>Seed of the order in which records are written (a seeded shuffle of each split); null keeps path order.</summary>
+    public ulong? ShuffleSeed { get; init; } = 1;
+
+    /// <summary>Records per LZ4 block; 0 picks about 1 MiB of images per block.</summary>
+    public int RecordsPerBlock { get; init; }
+
+    /// <summary>Largest pixel count a decode may allocate for.</summary>
+    public long MaxPixels => (long)(MaxMegapixels * 1_000_000);
+
+    public void Validate()
+    {
+        if (Size < 1 || Size > 4096) throw new IngestException($"--size {Size} must be in 1..4096");
+        if (!(MaxMegapixels > 0) || MaxMegapixels > 1_000) throw new IngestException($"--max-megapixels {MaxMegapixels} must be in (0, 1000]");
+        if (MaxEntries < 1) throw new IngestException($"max entries {MaxEntries} must be ≥ 1");
+        if (RecordsPerBlock < 0) throw new IngestException($"records per block {RecordsPerBlock} must be ≥ 0");
+        if (MaxDepth < 1) throw new IngestException($"max depth {MaxDepth} must be ≥ 1");
+    }
+}

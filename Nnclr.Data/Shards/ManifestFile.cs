@@ -8,6 +8,9 @@ public static class ManifestFile
     // camelCase, indented: humans read these files.
     private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
 
+    /// <summary>Largest manifest read: far above any real one (ImageNet-1k's is a few MB), so a hostile size is refused unread.</summary>
+    public const long MaxBytes = 64L << 20;
+
     public static string PathIn(string datasetDir) => Path.Combine(datasetDir, ShardLayout.ManifestFile);
 
     /// <summary>Loads and checks the manifest of <paramref name="datasetDir"/>; ShardFormatException naming the file on any problem.</summary>
@@ -15,9 +18,15 @@ public static class ManifestFile
     {
         var path = PathIn(datasetDir);
         if (!File.Exists(path)) throw new ShardFormatException($"manifest '{path}' is missing: '{datasetDir}' holds no complete dataset (was an ingest interrupted?)");
+        long length = new FileInfo(path).Length;
+        if (length > MaxBytes) throw new ShardFormatException($"manifest '{path}' is {length} bytes; a manifest is at most {MaxBytes} bytes");
         DatasetManifest? m;
         try { m = JsonSerializer.Deserialize<DatasetManifest>(File.ReadAllBytes(path), Options); }
-        catch (JsonException e) { throw new ShardFormatException($"manifest '{path}' is not valid JSON: {e.Message}", e); }
+        catch (JsonException e)
+        {
+            var first = e.Message.Split('\n', 2)[0].Trim();
+            throw new ShardFormatException($"manifest '{path}' is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}): {first}", e);
+        }
         if (m is null) throw new ShardFormatException($"manifest '{path}' is empty");
         Validate(m, path);
         return m;
@@ -40,6 +49,17 @@ public static class ManifestFile
     private static void Validate(DatasetManifest m, string path)
     {
         void Check(bool ok, string what) { if (!ok) throw new ShardFormatException($"manifest '{path}': {what}"); }
+        // JSON null overrides the initialisers: every list and string must be present before anything reads it.
+        if (m.Name is null || m.Source is null || m.Classes is null || m.Classes.Any(c => c is null) || m.Splits is null)
+            throw new ShardFormatException($"manifest '{path}': name, source, classes and splits must be present (null found)");
+        foreach (var s in m.Splits)
+        {
+            if (s is null || s.Name is null || s.ClassCounts is null || s.Mean is null || s.Std is null || s.Shards is null)
+                throw new ShardFormatException($"manifest '{path}': every split needs name, classCounts, mean, std and shards (null found)");
+            foreach (var e in s.Shards)
+                if (e is null || e.File is null || e.ClassCounts is null)
+                    throw new ShardFormatException($"manifest '{path}': split '{s.Name}': every shard needs file and classCounts (null found)");
+        }
         Check(m.FormatVersion == ShardLayout.Version, $"unsupported format version {m.FormatVersion} (this build reads {ShardLayout.Version})");
         Check(m.Height > 0 && m.Width > 0 && m.Channels == 3, $"bad image shape {m.Height}x{m.Width}x{m.Channels}");
         Check(m.Classes.Count > 0 && m.Classes.Count <= ushort.MaxValue + 1, $"bad class count {m.Classes.Count}");

@@ -52,16 +52,17 @@ public static class FolderIngest
     {
         o.Validate();
         if (!Directory.Exists(inputDir)) throw new IngestException($"input folder '{inputDir}' does not exist");
-        int size = o.Size;
+        bool jpeg = o.Format == ShardCodec.Jpeg;
+        int size = jpeg ? o.MaxSide : o.Size, reencoded = 0;
         var splitDirs = FindSplits(inputDir);
         string[] classes = o.Unlabelled ? [UnlabelledClass]
             : splitDirs.SelectMany(s => FolderWalker.ClassFolders(s.Dir, skipped)).Distinct().Order(StringComparer.Ordinal).ToArray();
         if (classes.Length == 0) throw new IngestException($"'{inputDir}' has no class sub-folders (use --unlabelled for a folder of images without classes)");
-        int imageBytes = size * size * 3, threads = o.MaxParallelism <= 0 ? Environment.ProcessorCount : o.MaxParallelism;
+        int imageBytes = jpeg ? 0 : size * size * 3, threads = o.MaxParallelism <= 0 ? Environment.ProcessorCount : o.MaxParallelism;
         bool failed = false;
         int entries = 0;
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inputDir)));
-        using (var writer = new DatasetWriter(outDir, name, classes, size, size, threads, o.RecordsPerBlock) { Source = Path.GetFullPath(inputDir), Labelled = !o.Unlabelled })
+        using (var writer = new DatasetWriter(outDir, name, classes, size, size, threads, o.RecordsPerBlock, o.Format) { Source = Path.GetFullPath(inputDir), Labelled = !o.Unlabelled })
         {
             for (int splitIndex = 0; splitIndex < splitDirs.Count; splitIndex++)
             {
@@ -71,6 +72,12 @@ public static class FolderIngest
                     : ListFiles(dir, classes, o, skipped, ref entries);
                 if (o.ShuffleSeed is ulong seed) Shuffle(files, new SampleRandom(seed, splitIndex, 0, stream: 0x1A6E57));
                 var split = writer.BeginSplit(splitName);
+                if (jpeg)
+                {
+                    reencoded += AddJpeg(split, inputDir, files, o, threads, skipped, progress, splitName, ref failed);
+                    written[splitName] = (int)split.Count;
+                    continue;
+                }
                 var images = new byte[Chunk * imageBytes];
                 var labels = new int[Chunk];
                 var errors = new string?[Chunk];
@@ -104,7 +111,38 @@ public static class FolderIngest
         if (failed)
             throw new IngestException($"ingest of '{inputDir}' failed: {skipped.Count} file(s) skipped{(o.Strict ? " under --strict" : "")} " +
                 $"(first: {skipped[0].Path}: {skipped[0].Reason}); no dataset was written; see {reportPath}", skipped);
-        return new IngestReport { OutputDir = outDir, Name = name, Written = written, Skipped = skipped, ReportPath = reportPath, Elapsed = started.Elapsed };
+        long stored = Directory.EnumerateFiles(outDir, "*.shard").Sum(f => new FileInfo(f).Length);
+        return new IngestReport { OutputDir = outDir, Name = name, Written = written, Skipped = skipped, ReportPath = reportPath, Elapsed = started.Elapsed, Reencoded = reencoded, StoredBytes = stored };
+    }
+
+    /// <summary>Jpeg format: prepares records in parallel chunks (JpegRecordEncoder) and adds them in file order; returns how many were re-encoded.</summary>
+    private static int AddJpeg(SplitWriter split, string inputDir, List<(string Path, int Label)> files, FolderIngestOptions o, int threads,
+        List<SkippedFile> skipped, IProgress<string>? progress, string splitName, ref bool failed)
+    {
+        var results = new (byte[]? Data, byte[] Thumbnail, bool Reencoded, string? Error)[Chunk];
+        int reencoded = 0;
+        for (int start = 0; start < files.Count; start += Chunk)
+        {
+            int n = Math.Min(Chunk, files.Count - start);
+            Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+            {
+                try { results[i] = JpegRecordEncoder.Prepare(files[start + i].Path, o.MaxSide, o.Quality, o.MaxPixels); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { results[i] = (null, [], false, $"unreadable ({e.Message})"); }
+            });
+            for (int i = 0; i < n; i++)
+            {
+                var (path, label) = files[start + i];
+                if (results[i].Error is { } why || results[i].Data is null) { skipped.Add(new SkippedFile(path, results[i].Error ?? "no data")); continue; }
+                failed |= o.Strict && skipped.Count > 0;
+                if (failed) continue;
+                var relative = Path.GetRelativePath(inputDir, path).Replace(Path.DirectorySeparatorChar, '/');
+                split.AddEncoded(results[i].Data!, label, relative, results[i].Thumbnail);
+                if (results[i].Reencoded) reencoded++;
+            }
+            Array.Clear(results);
+            progress?.Report($"{splitName}: {start + n:N0}/{files.Count:N0} files, {skipped.Count} skipped");
+        }
+        return reencoded;
     }
 
     private static void Shuffle(List<(string Path, int Label)> files, SampleRandom rng)

@@ -6,7 +6,7 @@ public sealed class FolderIngestOptions
     /// <summary>Default megapixel limit: above any real camera photo (a 61 MP full-frame sensor fits), far below a bomb.</summary>
     public const double DefaultMaxMegapixels = 64;
 
-    /// <summary>Output side in pixels (images are resized on the shorter side and centre-cropped), 1..4096.</summary>
+    /// <summary>Raw format: output side in pixels (images are resized on the shorter side and centre-cropped), 1..4096.</summary>
     public int Size { get; init; }
     /// <summary>Any unusable file fails the whole ingest.</summary>
     public bool Strict { get; init; }
@@ -23,6 +23,13 @@ public sealed class FolderIngestOptions
     /// <summary>Seed of the order in which records are written (a seeded shuffle of each split); null keeps path order.</summary>
     public ulong? ShuffleSeed { get; init; } = 1;
 
+    /// <summary>Raw: size×size HWC images (resized and centre-cropped). Jpeg: the original JPEG bytes when within MaxSide, else re-encoded.</summary>
+    public Shards.ShardCodec Format { get; init; } = Shards.ShardCodec.Raw;
+    /// <summary>Jpeg format: a JPEG whose longer side is ≤ this is kept as is; anything else is resized to this longer side and re-encoded (16..4096).</summary>
+    public int MaxSide { get; init; } = 512;
+    /// <summary>Jpeg format: quality of re-encoded images (1..100).</summary>
+    public int Quality { get; init; } = 90;
+
     /// <summary>Records per LZ4 block; 0 picks about 1 MiB of images per block.</summary>
     public int RecordsPerBlock { get; init; }
 
@@ -31,7 +38,12 @@ public sealed class FolderIngestOptions
 
     public void Validate()
     {
-        if (Size < 1 || Size > 4096) throw new IngestException($"--size {Size} must be in 1..4096");
+        if (Format == Shards.ShardCodec.Jpeg)
+        {
+            if (MaxSide < 16 || MaxSide > 4096) throw new IngestException($"--max-side {MaxSide} must be in 16..4096");
+            if (Quality < 1 || Quality > 100) throw new IngestException($"--quality {Quality} must be in 1..100");
+        }
+        else if (Size < 1 || Size > 4096) throw new IngestException($"--size {Size} must be in 1..4096");
         if (!(MaxMegapixels > 0) || MaxMegapixels > 1_000) throw new IngestException($"--max-megapixels {MaxMegapixels} must be in (0, 1000]");
         if (MaxEntries < 1) throw new IngestException($"max entries {MaxEntries} must be ≥ 1");
         if (RecordsPerBlock < 0) throw new IngestException($"records per block {RecordsPerBlock} must be ≥ 0");

@@ -12,4 +12,8 @@ public sealed class IngestReport
     /// <summary>The report file written beside the shards, or null.</summary>
     public string? ReportPath { get; init; }
     public TimeSpan Elapsed { get; init; }
+    /// <summary>Jpeg format: records re-encoded (not a JPEG, or larger than --max-side); the rest kept their bytes.</summary>
+    public int Reencoded { get; init; }
+    /// <summary>Sum of the shard files' sizes, or 0 when not known.</summary>
+    public long StoredBytes { get; init; }
 }

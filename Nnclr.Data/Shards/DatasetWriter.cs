@@ -29,11 +29,15 @@ public sealed class DatasetWriter : IDisposable
     /// <summary>Default of BeginSplit: false when the records carry no real label (one class, every label 0).</summary>
     public bool Labelled { get; init; } = true;
     public LZ4Level Level { get; init; } = LZ4Level.L00_FAST;
+    /// <summary>Raw (fixed-size images) or jpeg (variable-length records; Height = Width = the largest side allowed).</summary>
+    public ShardCodec Codec { get; }
 
     /// <param name="maxParallelism">Threads used to compress; the output bytes do not depend on it.</param>
     /// <param name="recordsPerBlock">Records per LZ4 block; 0 picks about 1 MiB of images per block.</param>
-    public DatasetWriter(string directory, string name, IReadOnlyList<string> classes, int height, int width, int maxParallelism = -1, int recordsPerBlock = 0)
+    public DatasetWriter(string directory, string name, IReadOnlyList<string> classes, int height, int width, int maxParallelism = -1, int recordsPerBlock = 0,
+        ShardCodec codec = ShardCodec.Raw)
     {
+        Codec = codec;
         if (File.Exists(ManifestFile.PathIn(directory)))
             throw new IOException($"'{directory}' already holds a dataset (manifest.json); choose another output folder or delete it first");
         if (classes.Count == 0 || classes.Count > ushort.MaxValue + 1) throw new ArgumentException($"{classes.Count} classes; need 1..65536", nameof(classes));
@@ -42,9 +46,14 @@ public sealed class DatasetWriter : IDisposable
         _maxParallelism = maxParallelism <= 0 ? Environment.ProcessorCount : maxParallelism;
         int imageBytes = height * width * 3;
         // About 1 MiB of decoded data per block, about 64 MiB per shard.
-        RecordsPerBlock = recordsPerBlock > 0 ? recordsPerBlock : Math.Clamp((1 << 20) / imageBytes, 1, 4096);
-        RecordsPerShard = Math.Max(1, (64 << 20) / imageBytes / RecordsPerBlock) * RecordsPerBlock;
+        RecordsPerBlock = recordsPerBlock > 0 ? recordsPerBlock : codec == ShardCodec.Jpeg ? JpegRecordsPerBlock : Math.Clamp((1 << 20) / imageBytes, 1, 4096);
+        // Jpeg: about 64 MiB at a typical 100 KB per record; the size is not known before the records are.
+        RecordsPerShard = codec == ShardCodec.Jpeg ? Math.Max(1, 640 / RecordsPerBlock) * RecordsPerBlock
+            : Math.Max(1, (64 << 20) / imageBytes / RecordsPerBlock) * RecordsPerBlock;
     }
+
+    /// <summary>Records per block of a jpeg dataset by default: a few MB per block at typical photo sizes.</summary>
+    public const int JpegRecordsPerBlock = 32;
 
     /// <summary>Starts split <paramref name="name"/> ("train", "test").</summary>
     public SplitWriter BeginSplit(string name) => BeginSplit(name, Labelled);
@@ -69,8 +78,12 @@ public sealed class DatasetWriter : IDisposable
     public DatasetManifest Complete()
     {
         var splits = _splits.Select(s => s.Complete()).ToArray();
+        bool jpeg = Codec == ShardCodec.Jpeg;
         var m = new DatasetManifest
         {
+            FormatVersion = ShardLayout.VersionOf(Codec), Codec = jpeg ? "jpeg" : "raw",
+            MaxRecordBytes = jpeg ? Math.Max(1, _splits.Max(s => s.MaxRecordBytes)) : 0,
+            MaxBlockBytes = jpeg ? Math.Max(1, _splits.Max(s => s.MaxBlockBytes)) : 0,
             Name = Name, Classes = Classes, Height = Height, Width = Width, RecordsPerBlock = RecordsPerBlock, Splits = splits, Source = Source, Labelled = splits.Any(s => s.Labelled),
         };
         ManifestFile.Save(Directory, m);

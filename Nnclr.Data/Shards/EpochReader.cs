@@ -44,7 +44,7 @@ public sealed class EpochReader : IDisposable
         _perm = new int[dataset.Count];
         _blockOrder = new int[dataset.BlockCount];
         _slots = new BlockCache[Math.Min(WindowBlocks, dataset.BlockCount)];
-        for (int i = 0; i < _slots.Length; i++) _slots[i] = new BlockCache(dataset.MaxBlockRawBytes);
+        for (int i = 0; i < _slots.Length; i++) _slots[i] = dataset.NewBlockCache();
         Cursor = start;
     }
 
@@ -60,6 +60,7 @@ public sealed class EpochReader : IDisposable
     public void ReadBatch(int n, Span<byte> images, Span<int> labels, Span<long> sampleKeys)
     {
         int imageBytes = _dataset.ImageBytes;
+        if (_dataset.Codec != ShardCodec.Raw) throw new InvalidOperationException($"'{_dataset.Directory}' holds jpeg records: read them with ReadEncodedBatch");
         if (n <= 0 || n > _dataset.Count) throw new ArgumentOutOfRangeException(nameof(n), $"batch of {n} from a split of {_dataset.Count}");
         if (images.Length < n * imageBytes || labels.Length < n || sampleKeys.Length < n)
             throw new ArgumentException($"buffers too small for {n} records ({images.Length} image bytes, {labels.Length} labels, {sampleKeys.Length} keys)");
@@ -72,6 +73,30 @@ public sealed class EpochReader : IDisposable
             int record = _perm[cursor.Position + i];
             var slot = Slot(record / rpb);
             labels[i] = slot.Copy(record % rpb, imageBytes, images.Slice(i * imageBytes, imageBytes));
+            sampleKeys[i] = record;
+        }
+        Cursor = new DataCursor(cursor.Epoch, cursor.Position + n);
+    }
+
+    /// <summary>
+    /// Jpeg codec: as <see cref="ReadBatch"/>, but record i's encoded bytes go to <paramref name="data"/>[i × stride ..] and their
+    /// length to <paramref name="lengths"/>[i]; <paramref name="stride"/> must be ≥ the dataset's MaxRecordBytes. Allocates nothing.
+    /// </summary>
+    public void ReadEncodedBatch(int n, Span<byte> data, int stride, Span<int> lengths, Span<int> labels, Span<long> sampleKeys)
+    {
+        if (_dataset.Codec != ShardCodec.Jpeg) throw new InvalidOperationException($"'{_dataset.Directory}' holds raw images: read them with ReadBatch");
+        if (n <= 0 || n > _dataset.Count) throw new ArgumentOutOfRangeException(nameof(n), $"batch of {n} from a split of {_dataset.Count}");
+        if (stride < _dataset.MaxRecordBytes || data.Length < (long)n * stride || lengths.Length < n || labels.Length < n || sampleKeys.Length < n)
+            throw new ArgumentException($"buffers too small for {n} records of up to {_dataset.MaxRecordBytes} bytes (stride {stride}, {data.Length} bytes, {lengths.Length} lengths, {labels.Length} labels, {sampleKeys.Length} keys)");
+        var cursor = Cursor;
+        if (cursor.Position + n > _dataset.Count) cursor = new DataCursor(cursor.Epoch + 1, 0);
+        EnsurePermutation(cursor.Epoch);
+        int rpb = _dataset.RecordsPerBlock;
+        for (int i = 0; i < n; i++)
+        {
+            int record = _perm[cursor.Position + i];
+            var slot = Slot(record / rpb);
+            (lengths[i], labels[i]) = slot.CopyEncoded(record % rpb, data.Slice(i * stride, stride));
             sampleKeys[i] = record;
         }
         Cursor = new DataCursor(cursor.Epoch, cursor.Position + n);
@@ -92,10 +117,8 @@ public sealed class EpochReader : IDisposable
             if (s.Block == block) { s.LastUse = ++_clock; return s; }
             if (victim is null || s.LastUse < victim.LastUse) victim = s;
         }
-        victim!.Block = -1;
-        victim.Count = _dataset.DecodeBlock(block, victim.Raw);
-        victim.Block = block;
-        victim.LastUse = ++_clock;
+        _dataset.Load(block, victim!);
+        victim!.LastUse = ++_clock;
         return victim;
     }
 

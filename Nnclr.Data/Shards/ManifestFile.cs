@@ -50,7 +50,7 @@ public static class ManifestFile
     {
         void Check(bool ok, string what) { if (!ok) throw new ShardFormatException($"manifest '{path}': {what}"); }
         // JSON null overrides the initialisers: every list and string must be present before anything reads it.
-        if (m.Name is null || m.Source is null || m.Classes is null || m.Classes.Any(c => c is null) || m.Splits is null)
+        if (m.Name is null || m.Codec is null || m.Source is null || m.Classes is null || m.Classes.Any(c => c is null) || m.Splits is null)
             throw new ShardFormatException($"manifest '{path}': name, source, classes and splits must be present (null found)");
         foreach (var s in m.Splits)
         {
@@ -60,7 +60,14 @@ public static class ManifestFile
                 if (e is null || e.File is null || e.ClassCounts is null)
                     throw new ShardFormatException($"manifest '{path}': split '{s.Name}': every shard needs file and classCounts (null found)");
         }
-        Check(m.FormatVersion == ShardLayout.Version, $"unsupported format version {m.FormatVersion} (this build reads {ShardLayout.Version})");
+        Check(m.FormatVersion is ShardLayout.Version or ShardLayout.VersionJpeg,
+            $"unsupported format version {m.FormatVersion} (this build reads {ShardLayout.Version} and {ShardLayout.VersionJpeg}); re-ingest the dataset with this build");
+        Check(m.Codec is "raw" or "jpeg", $"unknown codec '{m.Codec}' (raw or jpeg)");
+        Check((m.Codec == "jpeg") == (m.FormatVersion == ShardLayout.VersionJpeg), $"codec '{m.Codec}' does not belong to format version {m.FormatVersion} (raw is 1, jpeg is 2)");
+        if (m.Codec == "jpeg")
+            Check(m.MaxRecordBytes > 0 && m.MaxBlockBytes >= m.MaxRecordBytes && m.MaxBlockBytes <= ShardLayout.MaxJpegBlockBytes,
+                $"maxRecordBytes {m.MaxRecordBytes} / maxBlockBytes {m.MaxBlockBytes} must satisfy 0 < record ≤ block ≤ {ShardLayout.MaxJpegBlockBytes}");
+        else Check(m.MaxRecordBytes == 0 && m.MaxBlockBytes == 0, "maxRecordBytes/maxBlockBytes are only for codec jpeg");
         Check(m.Height > 0 && m.Width > 0 && m.Channels == 3, $"bad image shape {m.Height}x{m.Width}x{m.Channels}");
         Check(m.Classes.Count > 0 && m.Classes.Count <= ushort.MaxValue + 1, $"bad class count {m.Classes.Count}");
         Check(m.RecordsPerBlock > 0, $"bad recordsPerBlock {m.RecordsPerBlock}");

@@ -20,12 +20,17 @@ public sealed class ShardDataset : IDisposable
     public int Count { get; }
     public int Height => Manifest.Height;
     public int Width => Manifest.Width;
+    /// <summary>Raw: bytes of one HWC image. Jpeg: Height × Width × 3 of the largest image allowed (Height = Width = max side).</summary>
     public int ImageBytes { get; }
+    /// <summary>Raw (fixed-size HWC images) or jpeg (encoded records: read with <see cref="ReadEncoded"/>).</summary>
+    public ShardCodec Codec => Manifest.CodecKind;
+    /// <summary>Largest record's size in bytes: ImageBytes for raw, the manifest's maxRecordBytes for jpeg.</summary>
+    public int MaxRecordBytes => Codec == ShardCodec.Jpeg ? Manifest.MaxRecordBytes : ImageBytes;
     public IReadOnlyList<string> Classes => Manifest.Classes;
     public int RecordsPerBlock => Manifest.RecordsPerBlock;
     public int BlockCount => _blockShard.Length;
     /// <summary>Decoded bytes of a full block: the buffer size that <see cref="DecodeBlock"/> needs.</summary>
-    public int MaxBlockRawBytes => ShardLayout.RawBlockBytes(RecordsPerBlock, ImageBytes);
+    public int MaxBlockRawBytes => Codec == ShardCodec.Jpeg ? Manifest.MaxBlockBytes : ShardLayout.RawBlockBytes(RecordsPerBlock, ImageBytes);
     /// <summary>Sum of the shard files' sizes.</summary>
     public long StoredBytes => _shards.Sum(s => s.FileBytes);
     public IReadOnlyList<ShardReader> Shards => _shards;
@@ -39,8 +44,7 @@ public sealed class ShardDataset : IDisposable
         (_blockShard, _blockLocal) = (new int[blocks], new int[blocks]);
         for (int s = 0, g = 0; s < shards.Length; s++)
             for (int b = 0; b < shards[s].BlockCount; b++, g++) { _blockShard[g] = s; _blockLocal[g] = b; }
-        int raw = MaxBlockRawBytes;
-        _cache = new ThreadLocal<BlockCache>(() => new BlockCache(raw));
+        _cache = new ThreadLocal<BlockCache>(NewBlockCache);
     }
 
     /// <summary>Opens split <paramref name="split"/> of <paramref name="datasetDir"/>; ShardFormatException on any bad data.</summary>
@@ -61,6 +65,10 @@ public sealed class ShardDataset : IDisposable
                         : $"shard '{path}': manifest/shard mismatch: {len} bytes, manifest says {e.Bytes}");
                 var r = new ShardReader(path);
                 readers.Add(r);
+                if (r.Codec != m.CodecKind)
+                    throw new ShardFormatException($"shard '{path}': manifest/shard mismatch: shard codec {r.Codec}, manifest says {m.Codec}");
+                if (r.Codec == ShardCodec.Jpeg && r.MaxBlockRawBytes > m.MaxBlockBytes)
+                    throw new ShardFormatException($"shard '{path}': manifest/shard mismatch: a block of {r.MaxBlockRawBytes} bytes, manifest says at most {m.MaxBlockBytes}");
                 if (r.Height != m.Height || r.Width != m.Width || r.Count != e.Count || r.RecordsPerBlock != m.RecordsPerBlock)
                     throw new ShardFormatException($"shard '{path}': manifest/shard mismatch: shard holds {r.Count} records of {r.Height}x{r.Width} " +
                         $"in blocks of {r.RecordsPerBlock}; manifest says {e.Count} of {m.Height}x{m.Width} in blocks of {m.RecordsPerBlock}");
@@ -97,6 +105,8 @@ public sealed class ShardDataset : IDisposable
                     throw new ShardFormatException($"manifest '{manifestPath}': shard '{e.File}': class counts do not match the shard's records (manifest edited?); re-ingest the dataset");
                 for (int c = 0; c < sum.Length; c++) sum[c] += e.ClassCounts[c];
             }
+        else if (Codec == ShardCodec.Jpeg)
+            throw new ShardFormatException($"manifest '{manifestPath}': split '{s.Name}': a jpeg dataset must list every shard's classCounts; re-ingest the dataset");
         else
         {
             var raw = new byte[MaxBlockRawBytes];
@@ -114,7 +124,24 @@ public sealed class ShardDataset : IDisposable
     /// <summary>Records in global block <paramref name="block"/>.</summary>
     public int BlockRecords(int block) => _shards[_blockShard[block]].BlockRecords(_blockLocal[block]);
 
-    /// <summary>Verifies and decodes global block <paramref name="block"/> into <paramref name="raw"/>; returns its record count.</summary>
+    /// <summary>A reusable buffer for one decoded block of this split (with record offsets for jpeg).</summary>
+    internal BlockCache NewBlockCache() => new(MaxBlockRawBytes, Codec == ShardCodec.Jpeg ? RecordsPerBlock : 0);
+
+    /// <summary>Verifies and decodes global block <paramref name="block"/> into <paramref name="cache"/> (either codec); marks it held.</summary>
+    internal void Load(int block, BlockCache cache)
+    {
+        cache.Block = -1;
+        if (Codec == ShardCodec.Jpeg)
+        {
+            var shard = _shards[_blockShard[block]];
+            shard.DecodeJpegBlock(_blockLocal[block], cache.Raw, Classes.Count, Manifest.MaxRecordBytes, cache.DataOffsets, cache.PathOffsets);
+            cache.Count = shard.BlockRecords(_blockLocal[block]);
+        }
+        else cache.Count = DecodeBlock(block, cache.Raw);
+        cache.Block = block;
+    }
+
+    /// <summary>Verifies and decodes global block <paramref name="block"/> into <paramref name="raw"/>; returns its record count. Raw codec only.</summary>
     public int DecodeBlock(int block, Span<byte> raw)
     {
         var shard = _shards[_blockShard[block]];
@@ -126,16 +153,35 @@ public sealed class ShardDataset : IDisposable
     public int ReadRecord(long index, Span<byte> hwc)
     {
         if ((ulong)index >= (ulong)Count) throw new ArgumentOutOfRangeException(nameof(index), $"record {index} is out of range: split '{Split}' of '{Directory}' holds {Count}");
+        if (Codec != ShardCodec.Raw) throw new InvalidOperationException($"'{Directory}' holds jpeg records: read them with ReadEncoded and decode them");
         if (hwc.Length < ImageBytes) throw new ArgumentException($"buffer of {hwc.Length} bytes is smaller than one image ({ImageBytes})", nameof(hwc));
+        var (cache, slot) = Cached(index);
+        return cache.Copy(slot, ImageBytes, hwc);
+    }
+
+    /// <summary>Jpeg codec: copies record <paramref name="index"/>'s encoded bytes into <paramref name="dst"/> (≥ MaxRecordBytes); returns (length, label). Thread-safe.</summary>
+    public (int Length, int Label) ReadEncoded(long index, Span<byte> dst)
+    {
+        if (Codec != ShardCodec.Jpeg) throw new InvalidOperationException($"'{Directory}' holds raw images: read them with ReadRecord");
+        var (cache, slot) = Cached(index);
+        return cache.CopyEncoded(slot, dst);
+    }
+
+    /// <summary>Jpeg codec: record <paramref name="index"/>'s source path, relative to the folder it was ingested from. Thread-safe.</summary>
+    public string SourcePath(long index)
+    {
+        if (Codec != ShardCodec.Jpeg) throw new InvalidOperationException($"'{Directory}' holds raw images, which keep no source path");
+        var (cache, slot) = Cached(index);
+        return cache.PathOf(slot);
+    }
+
+    private (BlockCache Cache, int Slot) Cached(long index)
+    {
+        if ((ulong)index >= (ulong)Count) throw new ArgumentOutOfRangeException(nameof(index), $"record {index} is out of range: split '{Split}' of '{Directory}' holds {Count}");
         var cache = _cache.Value!;
         int block = (int)(index / RecordsPerBlock), slot = (int)(index % RecordsPerBlock);
-        if (cache.Block != block)
-        {
-            cache.Block = -1;
-            cache.Count = DecodeBlock(block, cache.Raw);
-            cache.Block = block;
-        }
-        return cache.Copy(slot, ImageBytes, hwc);
+        if (cache.Block != block) Load(block, cache);
+        return (cache, slot);
     }
 
     public void Dispose()

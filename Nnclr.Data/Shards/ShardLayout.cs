@@ -4,11 +4,16 @@ namespace Nnclr.Data.Shards;
 
 /// <summary>
 /// Byte layout of a shard file (see docs/shard-format.md). All integers little-endian.
-/// Header (64 bytes) | LZ4 blocks | index (24 bytes per block) | xxHash64 of the index (8 bytes).
+/// Header (64 bytes) | blocks (LZ4 for raw, as is for jpeg) | index (24 bytes per block) | xxHash64 of the index (8 bytes).
 /// </summary>
 internal static class ShardLayout
 {
+    /// <summary>Version of raw-codec shards and manifests (unchanged since the first format).</summary>
     public const int Version = 1;
+    /// <summary>Version of jpeg-codec shards and manifests: variable-length records.</summary>
+    public const int VersionJpeg = 2;
+    /// <summary>Largest decoded block of a jpeg dataset this build reads (untrusted manifest value, checked before any buffer is sized from it).</summary>
+    public const int MaxJpegBlockBytes = 512 << 20;
     public const int HeaderBytes = 64;
     public const int IndexEntryBytes = 24;
     public const int LabelBytes = 2;
@@ -27,11 +32,15 @@ internal static class ShardLayout
         return h == 0 ? 1 : h;
     }
 
-    public static void WriteHeader(Span<byte> h, int height, int width, int count, int recordsPerBlock, int blockCount, long indexOffset, ulong classHash = 0)
+    public static int VersionOf(ShardCodec codec) => codec == ShardCodec.Jpeg ? VersionJpeg : Version;
+
+    public static void WriteHeader(Span<byte> h, int height, int width, int count, int recordsPerBlock, int blockCount, long indexOffset, ulong classHash = 0,
+        ShardCodec codec = ShardCodec.Raw)
     {
         h.Clear();
         Magic.CopyTo(h);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[8..], Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[8..], (uint)VersionOf(codec));
+        BinaryPrimitives.WriteUInt32LittleEndian(h[36..], (uint)codec);
         BinaryPrimitives.WriteUInt32LittleEndian(h[12..], (uint)height);
         BinaryPrimitives.WriteUInt32LittleEndian(h[16..], (uint)width);
         BinaryPrimitives.WriteUInt32LittleEndian(h[20..], 3);

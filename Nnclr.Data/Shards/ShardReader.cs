@@ -34,6 +34,10 @@ public sealed unsafe class ShardReader : IDisposable
     public long FileBytes { get; }
     /// <summary>Hash of the shard's class histogram from the header (ShardLayout.ClassHash); 0 in shards written before it was kept.</summary>
     public ulong ClassHash { get; }
+    /// <summary>Record codec from the header: raw (version 1) or jpeg (version 2).</summary>
+    public ShardCodec Codec { get; }
+    /// <summary>Largest block's decoded size (raw: a full block; jpeg: its stored length, blocks are not compressed).</summary>
+    public int MaxBlockRawBytes { get; }
 
     public ShardReader(string path)
     {
@@ -51,7 +55,8 @@ public sealed unsafe class ShardReader : IDisposable
             var h = new ReadOnlySpan<byte>(_base, ShardLayout.HeaderBytes);
             if (!h[..8].SequenceEqual(ShardLayout.Magic)) throw Fail("bad magic: not an nnclr shard file");
             uint version = BinaryPrimitives.ReadUInt32LittleEndian(h[8..]);
-            if (version != ShardLayout.Version) throw Fail($"unsupported format version {version} (this build reads version {ShardLayout.Version})");
+            if (version != ShardLayout.Version && version != ShardLayout.VersionJpeg)
+                throw Fail($"unsupported format version {version} (this build reads versions {ShardLayout.Version} and {ShardLayout.VersionJpeg})");
             ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(h[56..]);
             ulong computed = XXH64.DigestOf(h[..56]);
             if (stored != computed) throw Fail($"header checksum mismatch (stored {stored:x16}, computed {computed:x16})");
@@ -63,6 +68,10 @@ public sealed unsafe class ShardReader : IDisposable
             int blocks = (int)BinaryPrimitives.ReadUInt32LittleEndian(h[32..]);
             long indexOffset = (long)BinaryPrimitives.ReadUInt64LittleEndian(h[40..]);
             ClassHash = BinaryPrimitives.ReadUInt64LittleEndian(h[48..]);
+            uint codec = BinaryPrimitives.ReadUInt32LittleEndian(h[36..]);
+            if (codec != (version == ShardLayout.VersionJpeg ? (uint)ShardCodec.Jpeg : (uint)ShardCodec.Raw))
+                throw Fail($"implausible header: codec {codec} in a version {version} shard");
+            Codec = (ShardCodec)codec;
             if (channels != 3 || Height <= 0 || Width <= 0 || Height > 1 << 14 || Width > 1 << 14 || RecordsPerBlock <= 0 || blocks < 0 || Count < 0)
                 throw Fail($"implausible header: {Height}x{Width}x{channels}, {Count} records, {blocks} blocks of {RecordsPerBlock}");
             ImageBytes = Height * Width * 3;
@@ -90,6 +99,7 @@ public sealed unsafe class ShardReader : IDisposable
                 expectedOffset += _lengths[b];
                 records += _counts[b];
             }
+            MaxBlockRawBytes = Codec == ShardCodec.Jpeg ? (blocks == 0 ? 0 : _lengths.Max()) : ShardLayout.RawBlockBytes(RecordsPerBlock, ImageBytes);
             if (expectedOffset != indexOffset) throw Fail($"blocks end at {expectedOffset} but the index starts at {indexOffset}");
             if (records != Count) throw Fail($"index holds {records} records, header says {Count}");
         }
@@ -107,15 +117,16 @@ public sealed unsafe class ShardReader : IDisposable
     public int BlockStoredBytes(int block) => _lengths[block];
 
     /// <summary>Decoded bytes of block <paramref name="block"/>: images then uint16 labels.</summary>
-    public int BlockRawBytes(int block) => ShardLayout.RawBlockBytes(_counts[block], ImageBytes);
+    public int BlockRawBytes(int block) => Codec == ShardCodec.Jpeg ? _lengths[block] : ShardLayout.RawBlockBytes(_counts[block], ImageBytes);
 
     /// <summary>
     /// Verifies and decodes block <paramref name="block"/> into <paramref name="raw"/> (≥ BlockRawBytes):
     /// images (HWC, record after record) followed by one little-endian uint16 label per record.
-    /// Labels ≥ <paramref name="classCount"/> are rejected. Allocates nothing.
+    /// Labels ≥ <paramref name="classCount"/> are rejected. Allocates nothing. Raw codec only.
     /// </summary>
     public void DecodeBlock(int block, Span<byte> raw, int classCount)
     {
+        if (Codec != ShardCodec.Raw) throw new InvalidOperationException($"{Path}: a jpeg shard's blocks are read with DecodeJpegBlock");
         if (_view is null) throw new ObjectDisposedException(Path);
         if ((uint)block >= (uint)_counts.Length) throw Fail($"block {block} out of range (shard has {_counts.Length} blocks)");
         var src = new ReadOnlySpan<byte>(_base + _offsets[block], _lengths[block]);
@@ -131,6 +142,26 @@ public sealed unsafe class ShardReader : IDisposable
             int label = BinaryPrimitives.ReadUInt16LittleEndian(labels[(i * 2)..]);
             if (label >= classCount) throw Fail($"block {block} record {i}: label {label} ≥ class count {classCount}");
         }
+    }
+
+    /// <summary>
+    /// Verifies block <paramref name="block"/> of a jpeg shard, copies it into <paramref name="raw"/> (≥ BlockRawBytes) and checks
+    /// its layout (JpegBlockLayout): record lengths 1..<paramref name="maxRecordBytes"/>, labels below <paramref name="classCount"/>,
+    /// data and paths filling the block exactly. Fills the offsets (n + 1 each). Allocates nothing.
+    /// </summary>
+    public void DecodeJpegBlock(int block, Span<byte> raw, int classCount, int maxRecordBytes, Span<int> dataOffsets, Span<int> pathOffsets)
+    {
+        if (_view is null) throw new ObjectDisposedException(Path);
+        if (Codec != ShardCodec.Jpeg) throw new InvalidOperationException($"{Path}: a raw shard's blocks are read with DecodeBlock");
+        if ((uint)block >= (uint)_counts.Length) throw Fail($"block {block} out of range (shard has {_counts.Length} blocks)");
+        var src = new ReadOnlySpan<byte>(_base + _offsets[block], _lengths[block]);
+        if (raw.Length < src.Length) throw new ArgumentException($"buffer of {raw.Length} bytes is too small for block {block} ({src.Length} bytes)");
+        // Copied first, then hashed: the bytes checked are the bytes used.
+        src.CopyTo(raw);
+        ulong computed = XXH64.DigestOf(raw[..src.Length]);
+        if (computed != _hashes[block]) throw Fail($"block {block}: checksum mismatch (stored {_hashes[block]:x16}, computed {computed:x16})");
+        if (JpegBlockLayout.Parse(raw[..src.Length], _counts[block], classCount, maxRecordBytes, dataOffsets, pathOffsets) is { } why)
+            throw Fail($"block {block}: {why}");
     }
 
     private ShardFormatException Fail(string what) => new($"shard '{Path}': {what}");

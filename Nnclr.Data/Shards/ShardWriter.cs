@@ -5,7 +5,8 @@ using K4os.Hash.xxHash;
 namespace Nnclr.Data.Shards;
 
 /// <summary>
-/// Writes one shard file: fixed-size HWC uint8 RGB images with labels, in LZ4 blocks with an xxHash64 each.
+/// Writes one shard file: fixed-size HWC uint8 RGB images with labels in LZ4 blocks (raw codec), or variable-length
+/// JPEG records with labels and source paths (jpeg codec); an xxHash64 per block.
 /// Bytes go to <c>path.tmp</c>; <see cref="Complete"/> writes index and header, fsyncs and renames, so a
 /// shard that exists under its final name is always whole. Disposing without completing deletes the temp file.
 /// </summary>
@@ -28,9 +29,14 @@ public sealed class ShardWriter : IDisposable
     public int Width { get; }
     public int RecordsPerBlock { get; }
     public int Count => _count;
+    /// <summary>Raw: fixed-size images in LZ4 blocks; jpeg: variable-length records, blocks stored as is (version 2).</summary>
+    public ShardCodec Codec { get; }
+    /// <summary>Largest block written so far (stored bytes = decoded bytes for jpeg).</summary>
+    public int MaxBlockBytes { get; private set; }
 
-    public ShardWriter(string path, int height, int width, int recordsPerBlock)
+    public ShardWriter(string path, int height, int width, int recordsPerBlock, ShardCodec codec = ShardCodec.Raw)
     {
+        Codec = codec;
         if (height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(height), $"image size {height}x{width} must be positive");
         if (recordsPerBlock <= 0) throw new ArgumentOutOfRangeException(nameof(recordsPerBlock), "records per block must be positive");
         _path = path;
@@ -61,6 +67,14 @@ public sealed class ShardWriter : IDisposable
         return new EncodedBlock(data, n, XXH64.DigestOf(data), raw);
     }
 
+    /// <summary>Lays out one jpeg-codec block (see JpegBlockLayout): stored as is, since JPEG bytes do not shrink under LZ4.</summary>
+    public static EncodedBlock EncodeJpeg(IReadOnlyList<(byte[] Data, int Label, byte[] Path)> records)
+    {
+        if (records.Count == 0) throw new ArgumentException("a block needs ≥ 1 record");
+        var data = JpegBlockLayout.Build(records);
+        return new EncodedBlock(data, records.Count, XXH64.DigestOf(data), data.Length);
+    }
+
     /// <summary>Compresses and appends a block of <c>labels.Length</c> records.</summary>
     public void WriteBlock(ReadOnlySpan<byte> images, ReadOnlySpan<int> labels) => WriteBlock(Encode(images, labels, _imageBytes));
 
@@ -70,10 +84,11 @@ public sealed class ShardWriter : IDisposable
         var file = _file ?? throw new ObjectDisposedException(nameof(ShardWriter));
         if (block.Count > RecordsPerBlock) throw new ArgumentException($"{_path}: block of {block.Count} records exceeds {RecordsPerBlock} records per block");
         if (_sawShortBlock) throw new InvalidOperationException($"{_path}: only the last block may hold fewer than {RecordsPerBlock} records");
-        if (block.RawBytes != ShardLayout.RawBlockBytes(block.Count, _imageBytes))
+        if (Codec == ShardCodec.Raw ? block.RawBytes != ShardLayout.RawBlockBytes(block.Count, _imageBytes) : block.RawBytes != block.Data.Length)
             throw new ArgumentException($"{_path}: block was encoded for another image size");
         _sawShortBlock = block.Count < RecordsPerBlock;
         _index.Add((file.Position, block.Data.Length, block.Count, block.Hash));
+        MaxBlockBytes = Math.Max(MaxBlockBytes, block.RawBytes);
         file.Write(block.Data);
         _count += block.Count;
     }
@@ -99,7 +114,7 @@ public sealed class ShardWriter : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(index.AsSpan(entries.Length), XXH64.DigestOf(entries));
         file.Write(index);
         Span<byte> header = stackalloc byte[ShardLayout.HeaderBytes];
-        ShardLayout.WriteHeader(header, Height, Width, _count, RecordsPerBlock, _index.Count, indexOffset, classHash);
+        ShardLayout.WriteHeader(header, Height, Width, _count, RecordsPerBlock, _index.Count, indexOffset, classHash, Codec);
         file.Position = 0;
         file.Write(header);
         file.Flush(flushToDisk: true);

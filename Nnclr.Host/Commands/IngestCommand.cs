@@ -13,6 +13,7 @@ public sealed class IngestCommand : ICliCommand
     public string Usage => """
         usage: nnclr ingest cifar10|cifar100 <archive.tar.gz | extracted folder> --out DIR
                nnclr ingest folder <dir> --size S --out DIR [--strict] [--unlabelled] [--max-megapixels MP] [--seed N]
+               nnclr ingest folder <dir> --format jpeg --out DIR [--max-side 512] [--quality 90] [--strict] [--unlabelled] …
                nnclr ingest stl10 <stl10_binary folder> --out DIR
                nnclr ingest demo --out DIR [--train N] [--test N] [--seed N]
           folder: <dir>/CLASS/*.jpg|png, or <dir>/train/CLASS and <dir>/test|val/CLASS for two splits.
@@ -21,6 +22,10 @@ public sealed class IngestCommand : ICliCommand
                   --max-megapixels (default 64) are skipped before decoding. Records are written in an order
                   shuffled by --seed (default 1). Unusable files are listed in DIR/ingest-report.json (written
                   on every ending, also a failed one); --strict makes any of them fatal.
+                  --format raw (default): --size S pixels, resized and centre-cropped, LZ4.
+                  --format jpeg: full images as JPEG records (shard format v2): a JPEG whose longer side is ≤ --max-side
+                  keeps its bytes; others are resized to --max-side and re-encoded at --quality. Each record keeps
+                  its relative path. Train with a crop size of your choice (RandomResizedCrop on the full image).
           --threads N   worker threads (default: all cores; output bytes do not depend on it)
         """;
 
@@ -45,9 +50,13 @@ public sealed class IngestCommand : ICliCommand
                 case "folder":
                 {
                     var source = args.Positional(1, "the image folder");
-                    int size = args.Int("size") ?? throw new CliException("missing required option --size");
+                    var format = args.String("format") ?? "raw";
+                    if (format is not ("raw" or "jpeg")) throw new CliException($"--format {format}: choose raw or jpeg");
+                    bool jpeg = format == "jpeg";
+                    int size = args.Int("size") ?? (jpeg ? 0 : throw new CliException("missing required option --size (or use --format jpeg)"));
                     var options = new FolderIngestOptions
                     {
+                        Format = jpeg ? ShardCodec.Jpeg : ShardCodec.Raw, MaxSide = args.Int("max-side") ?? 512, Quality = args.Int("quality") ?? 90,
                         Size = size, Strict = args.Flag("strict"), MaxParallelism = threads, Unlabelled = args.Flag("unlabelled"),
                         MaxMegapixels = args.Double("max-megapixels") ?? FolderIngestOptions.DefaultMaxMegapixels,
                         ShuffleSeed = (ulong)(args.Long("seed") ?? 1),
@@ -87,7 +96,10 @@ public sealed class IngestCommand : ICliCommand
 
     private static void Print(IngestReport r)
     {
-        Console.WriteLine($"wrote {r.OutputDir}: {string.Join(", ", r.Written.Select(kv => $"{kv.Key} {kv.Value:N0}"))} images in {r.Elapsed.TotalSeconds:F1} s");
+        int total = r.Written.Values.Sum();
+        Console.WriteLine($"wrote {r.OutputDir}: {string.Join(", ", r.Written.Select(kv => $"{kv.Key} {kv.Value:N0}"))} images in {r.Elapsed.TotalSeconds:F1} s" +
+            (total > 0 && r.StoredBytes > 0 ? $" ({total / Math.Max(1e-9, r.Elapsed.TotalSeconds):F1} images/s, {r.StoredBytes / (double)total / 1024:F1} KiB/image stored" +
+                $"{(r.Reencoded > 0 ? $", {r.Reencoded} re-encoded" : "")})" : ""));
         if (r.Skipped.Count > 0)
         {
             Console.WriteLine($"skipped {r.Skipped.Count} file(s) (listed in {r.ReportPath}):");

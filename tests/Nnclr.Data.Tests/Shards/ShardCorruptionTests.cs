@@ -57,10 +57,10 @@ public sealed class ShardCorruptionTests(CifarFixture cifar)
     {
         using var tmp = new TempDir();
         var dir = WriteSmall(tmp, "d", 12);
-        Patch(ShardPath(dir), b => b[8] = 2);
+        Patch(ShardPath(dir), b => b[8] = 3);
         var e = OpenAndReadAll(dir);
         Assert.Contains("test-00000.shard", e.Message);
-        Assert.Contains("version 2", e.Message);
+        Assert.Contains("version 3", e.Message);
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class TrainingPipeline : IDisposable
         _control.SetCheckpoint(e => ckptCh.Writer.TryComplete(e));
         _control.SetTrainWake(() => deviceCh.Writer.TryComplete());
 
-        var read = new ShardReadStage(_control, source, _raw, rawCh.Writer, g.BatchSize, settings.StartStep, settings.TotalSteps);
+        var read = new ShardReadStage(_control, source, _raw, rawCh.Writer, g.BatchSize, settings.StartStep, settings.TotalSteps, g.Encoded);
         var augment = new AugmentStage(_control, augmenter, settings.AugmentThreads, _raw, _hostViews, rawCh.Reader, viewCh.Writer);
         var upload = new UploadStage(_control, _hostViews, _deviceViews, viewCh.Reader, deviceCh.Writer);
         _train = new TrainStage(_control, trainer, _deviceViews ?? _hostViews, deviceCh.Reader, ckptCh.Writer, observer,

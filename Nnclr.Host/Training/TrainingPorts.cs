@@ -68,14 +68,19 @@ public sealed class TrainingPorts : ITrainingPorts
         _train = ShardDataset.Open(dataDir, "train");
         // kNN needs labels on both sides: a labelled train split and a labelled test split.
         bool labelled = _train.Manifest.FindSplit("train")!.Labelled && _train.Manifest.FindSplit("test") is { Labelled: true };
-        _test = labelled ? ShardDataset.Open(dataDir, "test") : null;
+        bool jpeg = _train.Codec == ShardCodec.Jpeg;
+        _test = labelled && !jpeg ? ShardDataset.Open(dataDir, "test") : null;
         if (!labelled) log.LogInformation("{Message}", $"{dataDir}: no labelled split: skipping kNN");
+        else if (jpeg) log.LogInformation("{Message}", $"{dataDir}: jpeg records: kNN reads raw images only, skipping kNN");
         int batch = cfg.Optim.BatchSize;
         var (mean, std) = ConfigMapping.Normalisation(cfg, _train.Manifest);
-        Geometry = new BatchGeometry(batch, _train.Height, _train.Width, cfg.Augment.ViewSize);
-        Augmenter = new TwoViewAugmenterPort(
-            new TwoViewAugmenter(ConfigMapping.ToPolicy(cfg.Augment), _train.Height, _train.Width, cfg.Augment.ViewSize, mean, std),
-            unchecked((ulong)cfg.Run.Seed));
+        // Jpeg records: the read stage hands encoded bytes (≤ maxRecordBytes each) on; the augment stage decodes them.
+        Geometry = new BatchGeometry(batch, _train.Height, _train.Width, cfg.Augment.ViewSize) { EncodedRecordBytes = jpeg ? _train.MaxRecordBytes : 0 };
+        Augmenter = jpeg
+            ? new JpegTwoViewAugmenterPort(new JpegTwoViewAugmenter(ConfigMapping.ToPolicy(cfg.Augment), _train.Height, cfg.Augment.ViewSize, mean, std), unchecked((ulong)cfg.Run.Seed))
+            : new TwoViewAugmenterPort(
+                new TwoViewAugmenter(ConfigMapping.ToPolicy(cfg.Augment), _train.Height, _train.Width, cfg.Augment.ViewSize, mean, std),
+                unchecked((ulong)cfg.Run.Seed));
         _knn = _test is null ? null : new KnnEvaluation(_train, _test, cfg.Augment.ViewSize, mean, std, cfg.Eval.KnnK, cfg.Eval.KnnTemperature);
 
         StepsPerEpoch = _train.Count / batch;

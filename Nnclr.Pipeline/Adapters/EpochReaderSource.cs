@@ -5,10 +5,11 @@ using DataCursor = Nnclr.Pipeline.Ports.DataCursor;
 namespace Nnclr.Pipeline.Adapters;
 
 /// <summary>
-/// <see cref="IBatchSource"/> over Nnclr.Data's <see cref="EpochReader"/>: drop-last batches of one epoch each,
+/// <see cref="IBatchSource"/> over Nnclr.Data's <see cref="EpochReader"/> (raw images, or JPEG records through
+/// <see cref="IEncodedBatchSource"/>): drop-last batches of one epoch each,
 /// and a cursor normalised to (epoch + 1, 0) once less than a batch is left in the epoch.
 /// </summary>
-public sealed class EpochReaderSource : IBatchSource, IDisposable
+public sealed class EpochReaderSource : IEncodedBatchSource, IDisposable
 {
     // The reader; its own cursor is the next record, not normalised.
     private readonly EpochReader _reader;
@@ -43,6 +44,14 @@ public sealed class EpochReaderSource : IBatchSource, IDisposable
         if (n != _batchSize) throw new ArgumentException($"this source reads batches of {_batchSize}, asked for {n}");
         long epoch = Cursor.Epoch;
         _reader.ReadBatch(n, images, labels, sampleKeys);
+        return epoch;
+    }
+
+    public long ReadEncodedBatch(int n, Span<byte> data, int stride, Span<int> lengths, Span<int> labels, Span<long> sampleKeys)
+    {
+        if (n != _batchSize) throw new ArgumentException($"this source reads batches of {_batchSize}, asked for {n}");
+        long epoch = Cursor.Epoch;
+        _reader.ReadEncodedBatch(n, data, stride, lengths, labels, sampleKeys);
         return epoch;
     }
 

@@ -1,6 +1,9 @@
 namespace Nnclr.Pipeline.Slots;
 
-/// <summary>One batch of raw samples as read from the shards, allocated once and reused.</summary>
+/// <summary>
+/// One batch of samples as read from the shards, allocated once and reused: raw HWC images, or encoded records
+/// (JPEG) each in its own BytesPerImage-sized slice with its length in <see cref="Lengths"/>.
+/// </summary>
 internal sealed class RawSlot
 {
     public RawSlot(int batchSize, int bytesPerImage)
@@ -9,13 +12,18 @@ internal sealed class RawSlot
         Images = GC.AllocateUninitializedArray<byte>(checked(batchSize * bytesPerImage), pinned: true);
         Labels = new int[batchSize];
         Keys = new long[batchSize];
+        Lengths = new int[batchSize];
+        Array.Fill(Lengths, bytesPerImage);
     }
 
-    /// <summary>Bytes of one HWC image; image i starts at i × BytesPerImage.</summary>
+    /// <summary>Bytes reserved per sample (one HWC image, or the largest encoded record); sample i starts at i × BytesPerImage.</summary>
     public int BytesPerImage { get; }
 
-    /// <summary>N HWC uint8 images back to back (N × BytesPerImage bytes).</summary>
+    /// <summary>N samples, sample i in [i × BytesPerImage, + Lengths[i]) (N × BytesPerImage bytes).</summary>
     public byte[] Images { get; }
+
+    /// <summary>Bytes of sample i: always BytesPerImage for raw images, set by the read stage for encoded records.</summary>
+    public int[] Lengths { get; }
 
     /// <summary>Label of sample i.</summary>
     public int[] Labels { get; }
@@ -23,6 +31,6 @@ internal sealed class RawSlot
     /// <summary>Stable key of sample i (seeds its augmentation).</summary>
     public long[] Keys { get; }
 
-    /// <summary>Image i's bytes.</summary>
-    public ReadOnlySpan<byte> Image(int i) => Images.AsSpan(i * BytesPerImage, BytesPerImage);
+    /// <summary>Sample i's bytes (an HWC image, or an encoded record).</summary>
+    public ReadOnlySpan<byte> Image(int i) => Images.AsSpan(i * BytesPerImage, Lengths[i]);
 }

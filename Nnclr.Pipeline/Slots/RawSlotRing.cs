@@ -11,7 +11,7 @@ internal sealed class RawSlotRing
     public RawSlotRing(int count, BatchGeometry geometry)
     {
         _slots = new RawSlot[count];
-        for (int i = 0; i < count; i++) _slots[i] = new RawSlot(geometry.BatchSize, geometry.RawBytesPerImage);
+        for (int i = 0; i < count; i++) _slots[i] = new RawSlot(geometry.BatchSize, geometry.SlotBytesPerSample);
         Pool = new SlotPool(count);
     }
 

@@ -25,11 +25,22 @@ internal sealed class ShardReadStage : Stage
     private readonly long _firstStep;
     // One past the last step to produce.
     private readonly long _endStep;
+    // Set when samples are encoded records: the same source, read through its encoded call.
+    private readonly IEncodedBatchSource? _encoded;
 
     public ShardReadStage(PipelineControl control, IBatchSource source, RawSlotRing ring, ChannelWriter<BatchTicket> output,
         int batchSize, long firstStep, long endStep) : base("read", control, null)
     {
         (_source, _ring, _output, _batchSize, _firstStep, _endStep) = (source, ring, output, batchSize, firstStep, endStep);
+    }
+
+    /// <summary>A read stage for encoded records (JPEG): the source must be an <see cref="IEncodedBatchSource"/>.</summary>
+    public ShardReadStage(PipelineControl control, IBatchSource source, RawSlotRing ring, ChannelWriter<BatchTicket> output,
+        int batchSize, long firstStep, long endStep, bool encoded) : this(control, source, ring, output, batchSize, firstStep, endStep)
+    {
+        if (encoded)
+            _encoded = source as IEncodedBatchSource
+                ?? throw new ArgumentException($"the batch geometry holds encoded records but the source ({source.GetType().Name}) cannot read them");
     }
 
     protected override void Execute(ThreadWaiter waiter)
@@ -40,7 +51,9 @@ internal sealed class ShardReadStage : Stage
             int slot = _ring.Pool.Acquire(waiter);
             Metrics.AddOutputWait(t);
             var raw = _ring[slot];
-            long epoch = _source.ReadBatch(_batchSize, raw.Images, raw.Labels, raw.Keys);
+            long epoch = _encoded is null
+                ? _source.ReadBatch(_batchSize, raw.Images, raw.Labels, raw.Keys)
+                : _encoded.ReadEncodedBatch(_batchSize, raw.Images, raw.BytesPerImage, raw.Lengths, raw.Labels, raw.Keys);
             var ticket = new BatchTicket(slot, step, _batchSize, epoch, _source.Cursor);
             t = Stopwatch.GetTimestamp();
             waiter.Put(_output, ticket);

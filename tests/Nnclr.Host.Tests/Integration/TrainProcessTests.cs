@@ -132,7 +132,13 @@ public sealed class TrainProcessTests(DemoData demo) : IClassFixture<DemoData>
 
     /// <summary>Issue #11 point 7, short: real photos ingested as an unlabelled folder train end to end, skip kNN, and resume bit-identically.</summary>
     [Fact]
-    public async Task UnlabelledPhotos_KilledThenResumed_Deterministic_EndsBitIdenticalAndSkipsKnn()
+    public Task UnlabelledPhotos_KilledThenResumed_Deterministic_EndsBitIdenticalAndSkipsKnn() => PhotosKilledThenResumed("--size", "32");
+
+    /// <summary>Issue #11 points 1, 4 and 7: the same on JPEG records (shard format v2), decoded in the augment stage.</summary>
+    [Fact]
+    public Task UnlabelledJpegPhotos_KilledThenResumed_Deterministic_EndsBitIdenticalAndSkipsKnn() => PhotosKilledThenResumed("--format", "jpeg");
+
+    private async Task PhotosKilledThenResumed(params string[] format)
     {
         const int steps = 12, every = 4;
         string? source = null;
@@ -140,7 +146,7 @@ public sealed class TrainProcessTests(DemoData demo) : IClassFixture<DemoData>
             if (Directory.Exists(Path.Combine(d.FullName, "shared", "data", "imagenet-sample-500"))) source = Path.Combine(d.FullName, "shared", "data", "imagenet-sample-500");
         Assert.NotNull(source);
         var photos = Path.Combine(demo.Root, "photos-" + Guid.NewGuid().ToString("N")[..6]);
-        using (var p = new NnclrProcess(demo.Root, "ingest", "folder", source!, "--unlabelled", "--size", "32", "--out", photos))
+        using (var p = new NnclrProcess(demo.Root, ["ingest", "folder", source!, "--unlabelled", .. format, "--out", photos]))
             Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
         // The demo preset's recipe on the photos; preset cpu-smoke, because a demo preset (re)generates its dataset in --data.
         string[] Args(string runDir, params string[] extra) =>

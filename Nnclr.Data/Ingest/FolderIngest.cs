@@ -55,7 +55,9 @@ public static class FolderIngest
         bool jpeg = o.Format == ShardCodec.Jpeg;
         int size = jpeg ? o.MaxSide : o.Size, reencoded = 0;
         var splitDirs = FindSplits(inputDir);
+        var labelsFile = o.LabelsFile is null ? null : LabelsFile.Load(o.LabelsFile, o.MaxEntries);
         string[] classes = o.Unlabelled ? [UnlabelledClass]
+            : labelsFile is not null ? [.. labelsFile.Classes]
             : splitDirs.SelectMany(s => FolderWalker.ClassFolders(s.Dir, skipped)).Distinct().Order(StringComparer.Ordinal).ToArray();
         if (classes.Length == 0) throw new IngestException($"'{inputDir}' has no class sub-folders (use --unlabelled for a folder of images without classes)");
         int imageBytes = jpeg ? 0 : size * size * 3, threads = o.MaxParallelism <= 0 ? Environment.ProcessorCount : o.MaxParallelism;
@@ -69,6 +71,7 @@ public static class FolderIngest
                 var (splitName, dir) = splitDirs[splitIndex];
                 var files = o.Unlabelled
                     ? FolderWalker.Images(dir, o, skipped, ref entries).Select(f => (Path: f, Label: 0)).ToList()
+                    : labelsFile is not null ? LabelledFromFile(inputDir, dir, labelsFile, o, skipped, ref entries)
                     : ListFiles(dir, classes, o, skipped, ref entries);
                 if (o.ShuffleSeed is ulong seed) Shuffle(files, new SampleRandom(seed, splitIndex, 0, stream: 0x1A6E57));
                 var split = writer.BeginSplit(splitName);
@@ -159,6 +162,18 @@ public static class FolderIngest
         var train = Path.Combine(inputDir, "train");
         var test = new[] { "test", "val" }.Select(n => Path.Combine(inputDir, n)).FirstOrDefault(Directory.Exists);
         return Directory.Exists(train) && test is not null ? [("train", train), ("test", test)] : [("train", inputDir)];
+    }
+
+    private static List<(string Path, int Label)> LabelledFromFile(string inputDir, string dir, LabelsFile labels, FolderIngestOptions o, List<SkippedFile> skipped, ref int entries)
+    {
+        var files = new List<(string Path, int Label)>();
+        foreach (var f in FolderWalker.Images(dir, o, skipped, ref entries))
+        {
+            int label = labels.LabelOf(Path.GetRelativePath(inputDir, f).Replace(Path.DirectorySeparatorChar, '/'));
+            if (label < 0) skipped.Add(new SkippedFile(f, $"not listed in the labels file '{labels.Path}'"));
+            else files.Add((f, label));
+        }
+        return files;
     }
 
     private static List<(string Path, int Label)> ListFiles(string dir, string[] classes, FolderIngestOptions o, List<SkippedFile> skipped, ref int entries)

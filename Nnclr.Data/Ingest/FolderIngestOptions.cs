@@ -30,6 +30,9 @@ public sealed class FolderIngestOptions
     /// <summary>Jpeg format: quality of re-encoded images (1..100).</summary>
     public int Quality { get; init; } = 90;
 
+    /// <summary>A labels file (relative path → class, see LabelsFile): every image at any depth is labelled from it; unlisted images are skipped and reported.</summary>
+    public string? LabelsFile { get; init; }
+
     /// <summary>Records per LZ4 block; 0 picks about 1 MiB of images per block.</summary>
     public int RecordsPerBlock { get; init; }
 
@@ -47,6 +50,7 @@ public sealed class FolderIngestOptions
         if (!(MaxMegapixels > 0) || MaxMegapixels > 1_000) throw new IngestException($"--max-megapixels {MaxMegapixels} must be in (0, 1000]");
         if (MaxEntries < 1) throw new IngestException($"max entries {MaxEntries} must be ≥ 1");
         if (RecordsPerBlock < 0) throw new IngestException($"records per block {RecordsPerBlock} must be ≥ 0");
+        if (LabelsFile is not null && Unlabelled) throw new IngestException("--labels and --unlabelled exclude each other");
         if (MaxDepth < 1) throw new IngestException($"max depth {MaxDepth} must be ≥ 1");
     }
 }

@@ -12,12 +12,14 @@ public sealed class IngestCommand : ICliCommand
     public string Summary => "convert CIFAR-10/100, STL-10, an image folder or the demo dataset into LZ4 shards";
     public string Usage => """
         usage: nnclr ingest cifar10|cifar100 <archive.tar.gz | extracted folder> --out DIR
-               nnclr ingest folder <dir> --size S --out DIR [--strict] [--unlabelled] [--max-megapixels MP] [--seed N]
+               nnclr ingest folder <dir> --size S --out DIR [--strict] [--unlabelled | --labels FILE] [--max-megapixels MP] [--seed N]
                nnclr ingest folder <dir> --format jpeg --out DIR [--max-side 512] [--quality 90] [--strict] [--unlabelled] …
                nnclr ingest stl10 <stl10_binary folder> --out DIR
                nnclr ingest demo --out DIR [--train N] [--test N] [--seed N]
           folder: <dir>/CLASS/*.jpg|png, or <dir>/train/CLASS and <dir>/test|val/CLASS for two splits.
                   --unlabelled: every .jpg/.jpeg/.png at any depth, one unlabelled class (no kNN on it).
+                  --labels FILE: every image at any depth, labelled by FILE: one 'relative/path CLASS' per line
+                  (tab, comma or space separated; paths relative to <dir>); unlisted images are skipped and reported.
                   Directory symlinks are not followed (listed as skipped). Images whose header declares more than
                   --max-megapixels (default 64) are skipped before decoding. Records are written in an order
                   shuffled by --seed (default 1). Unusable files are listed in DIR/ingest-report.json (written
@@ -57,6 +59,7 @@ public sealed class IngestCommand : ICliCommand
                     var options = new FolderIngestOptions
                     {
                         Format = jpeg ? ShardCodec.Jpeg : ShardCodec.Raw, MaxSide = args.Int("max-side") ?? 512, Quality = args.Int("quality") ?? 90,
+                        LabelsFile = args.String("labels"),
                         Size = size, Strict = args.Flag("strict"), MaxParallelism = threads, Unlabelled = args.Flag("unlabelled"),
                         MaxMegapixels = args.Double("max-megapixels") ?? FolderIngestOptions.DefaultMaxMegapixels,
                         ShuffleSeed = (ulong)(args.Long("seed") ?? 1),

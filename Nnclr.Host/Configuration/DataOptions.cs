@@ -7,13 +7,20 @@ public sealed class DataOptions
 {
     public const string Section = "Data";
 
-    /// <summary>"cifar10" or "demo" (the built-in procedurally generated dataset).</summary>
+    /// <summary>
+    /// "demo" (the built-in procedurally generated dataset, made on first use), or the name of any ingested dataset —
+    /// cifar10, cifar100, stl10, a folder — whose shards are in Data:Dir (default data/&lt;name&gt;).
+    /// </summary>
     [Required(ErrorMessage = "Data:Dataset is required")]
-    [AllowedValues("cifar10", "demo", ErrorMessage = "Data:Dataset must be 'cifar10' or 'demo'")]
+    [RegularExpression("^[a-z0-9][a-z0-9._-]{0,63}$", ErrorMessage = "Data:Dataset must be a dataset name: lower-case letters, digits, '.', '_' or '-' (e.g. demo, cifar10, cifar100, stl10, photos)")]
     public string Dataset { get; set; } = "demo";
 
     /// <summary>Shard directory (ingested on first use when empty); "" = the dataset's default location.</summary>
     public string Dir { get; set; } = "";
+
+    /// <summary>The split trained on (self-supervised): "train", or e.g. "unlabelled" for STL-10; kNN always uses the labelled "train" and "test" splits.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9._-]{0,63}$", ErrorMessage = "Data:TrainSplit must be a split name such as train or unlabelled")]
+    public string TrainSplit { get; set; } = "train";
 
     /// <summary>Side of the stored square images, pixels.</summary>
     [Range(8, 1024, ErrorMessage = "Data:ImageSize must be between {1} and {2}")]

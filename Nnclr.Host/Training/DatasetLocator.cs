@@ -20,9 +20,16 @@ public static class DatasetLocator
             return dir;
         }
         if (!File.Exists(Path.Combine(dir, "manifest.json")))
-            throw new ConfigurationException(
-                $"Data:Dir: no {data.Dataset} shards in {dir} (no manifest.json). Ingest them first, e.g. " +
-                $"'./nnclr ingest {data.Dataset} cifar-10-binary.tar.gz --out {dir}', or pass --data DIR.");
+        {
+            var how = data.Dataset switch
+            {
+                "cifar10" => $"'./nnclr ingest cifar10 cifar-10-binary.tar.gz --out {dir}'",
+                "cifar100" => $"'./nnclr ingest cifar100 cifar-100-binary.tar.gz --out {dir}'",
+                "stl10" => $"'./nnclr ingest stl10 stl10_binary --out {dir}'",
+                _ => $"'./nnclr ingest folder YOUR_FOLDER --format jpeg --out {dir}'",
+            };
+            throw new ConfigurationException($"Data:Dir: no {data.Dataset} shards in {dir} (no manifest.json). Ingest them first, e.g. {how}, or pass --data DIR.");
+        }
         return dir;
     }
 }

@@ -25,6 +25,8 @@ public sealed class TrainingPorts : ITrainingPorts
     private readonly ShardDataset _train;
     // Test split (kNN queries).
     private readonly ShardDataset? _test;
+    // kNN memory: the labelled train split (_train itself unless Data:TrainSplit names another split); owned when different.
+    private readonly ShardDataset? _knnTrain;
     // The only owner of the model; touched by the train thread while the pipeline runs, then by Finish.
     private readonly NnclrTrainer _trainer;
     // Reads the train split in seeded per-epoch order from the resumed cursor.
@@ -65,11 +67,13 @@ public sealed class TrainingPorts : ITrainingPorts
         }
 
         var dataDir = DatasetLocator.Ensure(cfg.Data, m => log.LogInformation("{Message}", m));
-        _train = ShardDataset.Open(dataDir, "train");
+        _train = ShardDataset.Open(dataDir, cfg.Data.TrainSplit);
         // kNN needs labels on both sides: a labelled train split and a labelled test split.
-        bool labelled = _train.Manifest.FindSplit("train")!.Labelled && _train.Manifest.FindSplit("test") is { Labelled: true };
+        bool labelled = _train.Manifest.FindSplit("train") is { Labelled: true } && _train.Manifest.FindSplit("test") is { Labelled: true };
         bool jpeg = _train.Codec == ShardCodec.Jpeg;
         _test = labelled && !jpeg ? ShardDataset.Open(dataDir, "test") : null;
+        // Self-supervised on another split (STL-10's unlabelled): kNN's memory is still the labelled train split.
+        _knnTrain = _test is null ? null : cfg.Data.TrainSplit == "train" ? _train : ShardDataset.Open(dataDir, "train");
         if (!labelled) log.LogInformation("{Message}", $"{dataDir}: no labelled split: skipping kNN");
         else if (jpeg) log.LogInformation("{Message}", $"{dataDir}: jpeg records: kNN reads raw images only, skipping kNN");
         int batch = cfg.Optim.BatchSize;
@@ -81,7 +85,7 @@ public sealed class TrainingPorts : ITrainingPorts
             : new TwoViewAugmenterPort(
                 new TwoViewAugmenter(ConfigMapping.ToPolicy(cfg.Augment), _train.Height, _train.Width, cfg.Augment.ViewSize, mean, std),
                 unchecked((ulong)cfg.Run.Seed));
-        _knn = _test is null ? null : new KnnEvaluation(_train, _test, cfg.Augment.ViewSize, mean, std, cfg.Eval.KnnK, cfg.Eval.KnnTemperature);
+        _knn = _test is null ? null : new KnnEvaluation(_knnTrain!, _test, cfg.Augment.ViewSize, mean, std, cfg.Eval.KnnK, cfg.Eval.KnnTemperature);
 
         StepsPerEpoch = _train.Count / batch;
         if (StepsPerEpoch == 0)
@@ -140,5 +144,6 @@ public sealed class TrainingPorts : ITrainingPorts
         _trainer.Dispose();
         _train.Dispose();
         _test?.Dispose();
+        if (!ReferenceEquals(_knnTrain, _train)) _knnTrain?.Dispose();
     }
 }

@@ -14,6 +14,8 @@ public sealed class ConfigurationTests
     [InlineData("cifar10-resnet18", "resnet18-cifar", 512, 65536)]
     [InlineData("cpu-smoke", "tiny-cnn", 256, 8192)]
     [InlineData("demo", "tiny-cnn", 128, 4096)]
+    [InlineData("stl10-resnet18", "resnet18", 256, 65536)]
+    [InlineData("imagenet100-resnet18", "resnet18", 256, 65536)]
     public void Resolve_Preset_ValidatesAndUsesItsValues(string preset, string backbone, int batch, int supportSet)
     {
         var c = NnclrConfiguration.Resolve(Flags("--preset", preset), NoEnvironment);
@@ -24,6 +26,43 @@ public sealed class ConfigurationTests
         Assert.Equal(supportSet, c.Nnclr.SupportSetSize);
         Assert.Equal(0.2, c.Nnclr.Temperature);
         Assert.Equal(Path.GetFullPath(Path.Combine("runs", preset)), c.RunDir);
+    }
+
+    [Fact]
+    public void Resolve_Imagenet100_HasSoloLearnsRecipeForOneGpu()
+    {
+        var c = NnclrConfiguration.Resolve(Flags("--preset", "imagenet100-resnet18"), NoEnvironment);
+
+        Assert.Equal(("imagenet100", 224, "byol", 0.08), (c.Data.Dataset, c.Augment.ViewSize, c.Augment.Policy, c.Augment.MinCropArea));
+        Assert.Equal(("lars", 0.4, 0.02, 1e-5, 400), (c.Optim.Optimizer, c.Optim.LearningRate, c.Optim.LarsEta, c.Optim.WeightDecay, c.Optim.Epochs));
+        Assert.Equal("cuda", c.Pipeline.Device);
+        Assert.True(Presets.MeantForGpu("imagenet100-resnet18"));
+        Assert.True(Presets.MeantForGpu("stl10-resnet18"));
+    }
+
+    [Fact]
+    public void Resolve_Stl10_TrainsOnTheUnlabelledSplitAt96()
+    {
+        var c = NnclrConfiguration.Resolve(Flags("--preset", "stl10-resnet18"), NoEnvironment);
+
+        Assert.Equal(("stl10", "unlabelled", 96), (c.Data.Dataset, c.Data.TrainSplit, c.Augment.ViewSize));
+    }
+
+    [Theory]
+    [InlineData("cifar100")]
+    [InlineData("stl10")]
+    [InlineData("my-photos_2")]
+    public void Resolve_AnyDatasetName_Accepted(string name)
+    {
+        var c = NnclrConfiguration.Resolve(Flags("--preset", "cpu-smoke", "--set", $"Data:Dataset={name}"), NoEnvironment);
+        Assert.Equal(name, c.Data.Dataset);
+    }
+
+    [Fact]
+    public void Resolve_DatasetNameWithSlash_OneErrorNamingTheSetting()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => NnclrConfiguration.Resolve(Flags("--preset", "cpu-smoke", "--set", "Data:Dataset=../x"), NoEnvironment));
+        Assert.Contains("Data:Dataset", e.Message);
     }
 
     [Fact]
@@ -129,7 +168,7 @@ public sealed class ConfigurationTests
     {
         var e = Assert.Throws<ConfigurationException>(() => NnclrConfiguration.Resolve(Flags("--preset", "imagenet"), NoEnvironment));
 
-        Assert.Equal("unknown preset 'imagenet'; choose one of: cifar10-resnet18, cpu-smoke, demo", e.Message);
+        Assert.Equal("unknown preset 'imagenet'; choose one of: cifar10-resnet18, stl10-resnet18, imagenet100-resnet18, cpu-smoke, demo", e.Message);
     }
 
     [Fact]

@@ -13,9 +13,8 @@ public sealed record ResolvedConfig(
     /// <summary>The run directory: Run:RunDir, or runs/&lt;preset&gt;.</summary>
     public string RunDir => Path.GetFullPath(Run.RunDir.Length > 0 ? Run.RunDir : Path.Combine("runs", Run.Preset));
 
-    /// <summary>The device the pipeline uses: Pipeline:Device with "auto" resolved by <paramref name="cudaAvailable"/>.</summary>
-    public string ResolveDevice(bool cudaAvailable) =>
-        Pipeline.Device == "auto" ? (cudaAvailable && !Run.Deterministic ? "cuda" : "cpu") : Pipeline.Device;
+    /// <summary>The device the pipeline uses: Pipeline:Device resolved by <see cref="Nnclr.Model.Runtime.TorchRuntime.ResolveDevice"/>.</summary>
+    public string ResolveDevice() => global::Nnclr.Model.Runtime.TorchRuntime.ResolveDevice(Pipeline.Device);
 
     /// <summary>Indented JSON of every section.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

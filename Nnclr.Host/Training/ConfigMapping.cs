@@ -54,6 +54,19 @@ public static class ConfigMapping
         }
     }
 
+    /// <summary>The backbone alone, initialised from Run:Seed as the trainer's, for evaluation; a bad setting is a configuration error.</summary>
+    public static Nnclr.Model.FeatureNetwork CreateFeatureNetwork(ResolvedConfig cfg, TorchSharp.torch.Device device)
+    {
+        try
+        {
+            return new Nnclr.Model.FeatureNetwork(ToModel(cfg), cfg.Run.Seed, cfg.Model.Precision, cfg.Model.ChannelsLast, device);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException(e.Message, e);
+        }
+    }
+
     /// <summary>The two-view policy: the named preset, with the crop-area floor and solarize switch applied to both views.</summary>
     public static TwoViewPolicy ToPolicy(AugmentOptions a)
     {

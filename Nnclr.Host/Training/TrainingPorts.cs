@@ -52,11 +52,12 @@ public sealed class TrainingPorts : ITrainingPorts
         _cfg = cfg;
         _log = log;
         TorchRuntime.EnsureLoaded();
-        Device = cfg.ResolveDevice(torch.cuda.is_available());
+        Device = cfg.ResolveDevice();
         if (Device.StartsWith("cuda", StringComparison.Ordinal) && !torch.cuda.is_available())
             throw new ConfigurationException($"Pipeline:Device is '{Device}' but CUDA is not available (run './nnclr doctor')");
         _device = torch.device(Device);
-        if (Device.StartsWith("cuda", StringComparison.Ordinal))
+        if (cfg.Run.Deterministic) TorchRuntime.UseDeterministicAlgorithms();
+        else if (Device.StartsWith("cuda", StringComparison.Ordinal))
         {
             torch.backends.cuda.matmul.allow_tf32 = true;
             torch.backends.cudnn.allow_tf32 = true;

@@ -39,6 +39,47 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// The one place a device setting is resolved: "auto" is CUDA when available, else the CPU; any other value
+    /// ("cpu", "cuda", "cuda:N") is returned as given. Loads libtorch first.
+    /// </summary>
+    public static string ResolveDevice(string setting)
+    {
+        EnsureLoaded();
+        return setting == "auto" ? (torch.cuda.is_available() ? "cuda" : "cpu") : setting;
+    }
+
+    /// <summary>
+    /// Fixed algorithms for a reproducible run on any device: at::Context's deterministic-algorithms flag (what
+    /// torch.use_deterministic_algorithms(True) sets), cuDNN deterministic with benchmarking off, TF32 off, and
+    /// CUBLAS_WORKSPACE_CONFIG=:4096:8 (cuBLAS reads it when its handle is created, so call this before the first
+    /// CUDA kernel). Same seed, same machine → same bits. TorchSharp 0.107 marks use_deterministic_algorithms
+    /// "not implemented", so the three at::Context setters are called in libtorch_cpu directly; throws
+    /// <see cref="TorchLoadException"/> when they cannot be found (a silent non-deterministic run would be worse).
+    /// </summary>
+    public static unsafe void UseDeterministicAlgorithms()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CUBLAS_WORKSPACE_CONFIG")))
+            Environment.SetEnvironmentVariable("CUBLAS_WORKSPACE_CONFIG", ":4096:8");
+        EnsureLoaded();
+        var path = LoadedLibTorchPath() ?? throw new TorchLoadException("Run:Deterministic: libtorch_cpu is not mapped into this process", null);
+        var lib = NativeLibrary.Load(path);
+        // Itanium C++ ABI names; a member function takes `this` as its first argument.
+        var context = ((delegate* unmanaged<nint>)Export(lib, "_ZN2at13globalContextEv"))();
+        ((delegate* unmanaged<nint, byte, byte, void>)Export(lib, "_ZN2at7Context26setDeterministicAlgorithmsEbb"))(context, 1, 0);
+        ((delegate* unmanaged<nint, byte, void>)Export(lib, "_ZN2at7Context21setDeterministicCuDNNEb"))(context, 1);
+        ((delegate* unmanaged<nint, byte, void>)Export(lib, "_ZN2at7Context17setBenchmarkCuDNNEb"))(context, 0);
+        if (((delegate* unmanaged<nint, byte>)Export(lib, "_ZNK2at7Context23deterministicAlgorithmsEv"))(context) == 0)
+            throw new TorchLoadException("Run:Deterministic: libtorch did not accept deterministic algorithms", null);
+        torch.backends.cuda.matmul.allow_tf32 = false;
+        torch.backends.cudnn.allow_tf32 = false;
+    }
+
+    // The address of an exported symbol of libtorch_cpu, or a TorchLoadException naming it.
+    private static nint Export(nint lib, string name) =>
+        NativeLibrary.TryGetExport(lib, name, out var address) ? address
+            : throw new TorchLoadException($"Run:Deterministic: libtorch_cpu does not export {name} (a different libtorch version?)", null);
+
     /// <summary>The path of the libtorch shared object mapped into this process, or null.</summary>
     public static string? LoadedLibTorchPath()
     {

@@ -25,7 +25,7 @@ public static class TrainingHost
     {
         error ??= Console.Error;
         IHost host;
-        try { host = Build(flags, portsFactory, environment); }
+        try { host = Build(flags, portsFactory, environment, error); }
         catch (ConfigurationException e)
         {
             error.WriteLine($"nnclr train: {e.Message}");
@@ -50,7 +50,7 @@ public static class TrainingHost
     public static bool UseJsonLogs(string? format) => format == "json" || ((format ?? "auto") == "auto" && Console.IsOutputRedirected);
 
     /// <summary>Builds (does not start) the host; options are validated when it starts.</summary>
-    internal static IHost Build(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory, IDictionary? environment)
+    internal static IHost Build(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory, IDictionary? environment, TextWriter? error = null)
     {
         var configuration = NnclrConfiguration.Load(flags, environment);
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -77,7 +77,7 @@ public static class TrainingHost
         builder.Services.AddSingleton(portsFactory);
         builder.Services.AddSingleton<RunOutcome>();
         builder.Services.AddSingleton(sp => new TrainingRun(sp.GetRequiredService<ResolvedConfig>(), portsFactory,
-            sp.GetRequiredService<ILogger<TrainingRun>>(), json || Console.IsErrorRedirected ? null : Console.Error));
+            sp.GetRequiredService<ILogger<TrainingRun>>(), json || Console.IsErrorRedirected ? null : Console.Error, error));
         builder.Services.AddHostedService<TrainingService>();
         return builder.Build();
     }

@@ -28,10 +28,25 @@ public static class Program
             Console.WriteLine(command.Usage);
             return 0;
         }
+        // The one cancellation source of every command: the first SIGINT (Ctrl-C) or SIGTERM cancels it (commands
+        // stop at their next check: a step, an evaluation batch); a second one terminates the process as usual.
+        // `train` additionally hands the token to its host, whose console lifetime reacts to the same signals.
         using var cts = new CancellationTokenSource();
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = !cts.IsCancellationRequested;
+            cts.Cancel();
+        }
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
         try
         {
             return await command.RunAsync(new CliArgs(rest, command.Switches), cts.Token);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"nnclr {command.Name}: stopped");
+            return 130;
         }
         catch (CliException e)
         {

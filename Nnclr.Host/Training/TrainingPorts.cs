@@ -10,7 +10,6 @@ using Nnclr.Pipeline.Adapters;
 using Nnclr.Pipeline.Evaluation;
 using Nnclr.Pipeline.Ports;
 using TorchSharp;
-using DataCursor = Nnclr.Pipeline.Ports.DataCursor;
 
 namespace Nnclr.Host.Training;
 

@@ -1,3 +1,4 @@
+using Nnclr.Data.Shards;
 using Nnclr.Pipeline.Ports;
 
 namespace Nnclr.Pipeline.Tests.Fakes;

@@ -80,6 +80,9 @@ public static class ConfigMapping
         return p;
     }
 
-    /// <summary>Per-channel normalisation used for training and evaluation views.</summary>
-    public static (float[] Mean, float[] Std) Normalisation(ResolvedConfig cfg) => (Normalization.CifarMean, Normalization.CifarStd);
+    /// <summary>
+    /// Per-channel normalisation of training and evaluation views: CIFAR-10's statistics for every dataset (no
+    /// setting selects another; a network only needs the same affine map in training and evaluation).
+    /// </summary>
+    public static (float[] Mean, float[] Std) Normalisation() => (Normalization.CifarMean, Normalization.CifarStd);
 }

@@ -76,7 +76,7 @@ public sealed class EvalSupport : IDisposable
             _network.Dispose();
             throw new CliException($"--checkpoint {checkpoint}: {e.Message}");
         }
-        var (mean, std) = ConfigMapping.Normalisation(Config);
+        var (mean, std) = ConfigMapping.Normalisation();
         Evaluation = new KnnEvaluation(_train, _test, Config.Augment.ViewSize, mean, std, Config.Eval.KnnK, Config.Eval.KnnTemperature,
             Config.Pipeline.AugmentThreads);
     }

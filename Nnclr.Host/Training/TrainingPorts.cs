@@ -72,7 +72,7 @@ public sealed class TrainingPorts : ITrainingPorts
         _train = ShardDataset.Open(dataDir, "train");
         _test = ShardDataset.Open(dataDir, "test");
         int batch = cfg.Optim.BatchSize;
-        var (mean, std) = ConfigMapping.Normalisation(cfg);
+        var (mean, std) = ConfigMapping.Normalisation();
         Geometry = new BatchGeometry(batch, _train.Height, _train.Width, cfg.Augment.ViewSize);
         Augmenter = new TwoViewAugmenterPort(
             new TwoViewAugmenter(ConfigMapping.ToPolicy(cfg.Augment), _train.Height, _train.Width, cfg.Augment.ViewSize, mean, std),

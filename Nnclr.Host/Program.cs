@@ -28,13 +28,15 @@ public static class Program
             Console.WriteLine(command.Usage);
             return 0;
         }
-        // The one cancellation source of every command: the first SIGINT (Ctrl-C) or SIGTERM cancels it (commands
-        // stop at their next check: a step, an evaluation batch); a second one terminates the process as usual.
-        // `train` additionally hands the token to its host, whose console lifetime reacts to the same signals.
+        // The one cancellation source of every command: SIGINT (Ctrl-C) and SIGTERM cancel it. Commands that check it
+        // (train, eval, bench pipeline: at the next step or evaluation batch) keep the process alive for the first
+        // signal and end cleanly; a second signal, or any signal to a command that does not check it, terminates the
+        // process as before. `train` hands the token to its host, whose console lifetime reacts to the same signals.
         using var cts = new CancellationTokenSource();
+        bool checksCancellation = command.Name is "train" or "eval knn" or "eval linear" or "bench pipeline";
         void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
         {
-            context.Cancel = !cts.IsCancellationRequested;
+            context.Cancel = checksCancellation && !cts.IsCancellationRequested;
             cts.Cancel();
         }
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);

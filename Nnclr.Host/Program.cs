@@ -28,10 +28,27 @@ public static class Program
             Console.WriteLine(command.Usage);
             return 0;
         }
+        // The one cancellation source of every command: SIGINT (Ctrl-C) and SIGTERM cancel it. Commands that check it
+        // (train, eval, bench pipeline: at the next step or evaluation batch) keep the process alive for the first
+        // signal and end cleanly; a second signal, or any signal to a command that does not check it, terminates the
+        // process as before. `train` hands the token to its host, whose console lifetime reacts to the same signals.
         using var cts = new CancellationTokenSource();
+        bool checksCancellation = command.Name is "train" or "eval knn" or "eval linear" or "bench pipeline";
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = checksCancellation && !cts.IsCancellationRequested;
+            cts.Cancel();
+        }
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
         try
         {
             return await command.RunAsync(new CliArgs(rest, command.Switches), cts.Token);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"nnclr {command.Name}: stopped");
+            return 130;
         }
         catch (CliException e)
         {
@@ -44,7 +61,7 @@ public static class Program
             Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
             return 3;
         }
-        catch (ConfigurationException e)
+        catch (Exception e) when (e is ConfigurationException or Nnclr.Model.Runtime.DeviceUnavailableException)
         {
             Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
             return 2;

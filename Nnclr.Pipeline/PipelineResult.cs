@@ -1,3 +1,4 @@
+using Nnclr.Data.Shards;
 using Nnclr.Pipeline.Metrics;
 using Nnclr.Pipeline.Ports;
 

@@ -18,7 +18,10 @@ public sealed record PipelineSettings
     public string Device { get; init; } = "cpu";
 
     /// <summary>Threads decoding and augmenting (the stage thread included).</summary>
-    public int AugmentThreads { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
+    public int AugmentThreads { get; init; } = ResolveAugmentThreads(0);
+
+    /// <summary>The one Pipeline:AugmentThreads rule: a positive setting as given; 0 = one per core minus one (at least 1).</summary>
+    public static int ResolveAugmentThreads(int configured) => configured > 0 ? configured : Math.Max(1, Environment.ProcessorCount - 1);
 
     /// <summary>Raw slots between read and augment.</summary>
     public int RawSlots { get; init; } = 3;

@@ -64,8 +64,7 @@ public sealed class EpochReader : IDisposable
         if (n <= 0 || n > _dataset.Count) throw new ArgumentOutOfRangeException(nameof(n), $"batch of {n} from a split of {_dataset.Count}");
         if (images.Length < n * imageBytes || labels.Length < n || sampleKeys.Length < n)
             throw new ArgumentException($"buffers too small for {n} records ({images.Length} image bytes, {labels.Length} labels, {sampleKeys.Length} keys)");
-        var cursor = Cursor;
-        if (cursor.Position + n > _dataset.Count) cursor = new DataCursor(cursor.Epoch + 1, 0);
+        var cursor = Cursor.Normalised(n, _dataset.Count);
         EnsurePermutation(cursor.Epoch);
         int rpb = _dataset.RecordsPerBlock;
         for (int i = 0; i < n; i++)

@@ -44,7 +44,7 @@ public sealed class BenchPipelineCommand : ICliCommand
             var settings = new PipelineSettings
             {
                 Geometry = ports.Geometry, TotalSteps = steps, Device = ports.Device,
-                AugmentThreads = cfg.Pipeline.AugmentThreads > 0 ? cfg.Pipeline.AugmentThreads : Math.Max(1, Environment.ProcessorCount - 1),
+                AugmentThreads = PipelineSettings.ResolveAugmentThreads(cfg.Pipeline.AugmentThreads),
                 RawSlots = cfg.Pipeline.RawSlots, ViewSlots = cfg.Pipeline.ViewSlots, DeviceSlots = cfg.Pipeline.DeviceSlots,
                 LogEvery = logEvery, CheckpointEvery = 10_000_000,
             };

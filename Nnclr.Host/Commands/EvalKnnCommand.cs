@@ -24,7 +24,7 @@ public sealed class EvalKnnCommand : ICliCommand
         var knn = eval.Evaluation;
         var started = DateTime.UtcNow;
         var evaluation = knn.With(k ?? knn.K, temperature ?? knn.Temperature);
-        var (top1, top5) = evaluation.Evaluate(eval.Trainer.Features, eval.Device);
+        var (top1, top5) = evaluation.Evaluate(eval.Network.Features, eval.Device, cancel: ct);
         double seconds = (DateTime.UtcNow - started).TotalSeconds;
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new

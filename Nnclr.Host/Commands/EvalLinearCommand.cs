@@ -22,7 +22,7 @@ public sealed class EvalLinearCommand : ICliCommand
         using var eval = new EvalSupport(args);
         args.EnsureAllUsed();
         var started = DateTime.UtcNow;
-        var (top1, top5) = eval.Evaluation.EvaluateLinear(eval.Trainer.Features, eval.Device, epochs, eval.Config.Run.Seed);
+        var (top1, top5) = eval.Evaluation.EvaluateLinear(eval.Network.Features, eval.Device, epochs, eval.Config.Run.Seed, ct);
         double seconds = (DateTime.UtcNow - started).TotalSeconds;
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new

@@ -18,20 +18,8 @@ public sealed class TrainCommand : ICliCommand
     {
         var flags = TrainFlags.Parse(args);
         args.EnsureAllUsed();
-        using var loggers = CreateLoggers(flags);
-        var log = loggers.CreateLogger("Nnclr.Training");
-        return await TrainingHost.RunAsync(flags, cfg => new TrainingPorts(cfg, log), ct);
-    }
-
-    // The ports log in the same format as the host: JSON lines when headless, one line per message on a terminal.
-    private static ILoggerFactory CreateLoggers(TrainFlags flags)
-    {
-        flags.Overrides.TryGetValue("Run:LogFormat", out var format);
-        bool json = TrainingHost.UseJsonLogs(format ?? Environment.GetEnvironmentVariable("NNCLR_Run__LogFormat"));
-        return LoggerFactory.Create(b =>
-        {
-            if (json) b.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
-            else b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-        });
+        // The ports log through the host's one LoggerFactory, so Run:LogFormat from any layer (preset, --config,
+        // NNCLR_* variables, flags) applies to every message.
+        return await TrainingHost.RunAsync(flags, (cfg, loggers) => new TrainingPorts(cfg, loggers.CreateLogger("Nnclr.Training")), ct);
     }
 }

@@ -58,7 +58,6 @@ public static class NnclrConfiguration
         Add<RunOptions>(services, configuration, RunOptions.Section);
         services.AddSingleton<IValidateOptions<NnclrOptions>, NnclrOptionsValidator>();
         services.AddSingleton<IValidateOptions<OptimOptions>, OptimOptionsValidator>();
-        services.AddSingleton<IValidateOptions<RunOptions>, RunOptionsValidator>();
         services.AddSingleton(sp => ResolvedConfig.From(sp, configuration));
         return services;
     }

@@ -15,14 +15,14 @@ public sealed record ResolvedConfig(
     public string RunDir => Path.GetFullPath(Run.RunDir.Length > 0 ? Run.RunDir : Path.Combine("runs", Run.Preset));
 
     /// <summary>
-    /// The device the pipeline uses, decided by <see cref="TorchRuntime.DecideDevice(string, bool, bool, string?)"/>;
-    /// throws <see cref="ConfigurationException"/> (exit 2) with its one-line cause and fix when it cannot run.
+    /// The device the pipeline uses: Pipeline:Device resolved by <see cref="TorchRuntime.ResolveDevice"/> (a preset meant
+    /// for a GPU named in the error); throws <see cref="ConfigurationException"/> (exit 2) with its one-line cause and fix.
     /// </summary>
-    public string ResolveDevice(bool cudaAvailable)
+    public string ResolveDevice()
     {
         var gpuPreset = Presets.MeantForGpu(Run.Preset) && Pipeline.Device.StartsWith("cuda", StringComparison.Ordinal) ? Run.Preset : null;
-        var decision = TorchRuntime.DecideDevice(Pipeline.Device, Run.Deterministic, cudaAvailable, gpuPreset);
-        return decision.Device ?? throw new ConfigurationException(decision.Error!);
+        try { return TorchRuntime.ResolveDevice(Pipeline.Device, gpuPreset); }
+        catch (DeviceUnavailableException e) { throw new ConfigurationException(e.Message, e); }
     }
 
     /// <summary>Indented JSON of every section.</summary>

@@ -17,7 +17,7 @@ public sealed class RunOptions
     [Range(0, long.MaxValue, ErrorMessage = "Run:MaxSteps must be >= 0")]
     public long MaxSteps { get; set; }
 
-    /// <summary>Bit-reproducible CPU run: deterministic kernels, fixed seeds (a killed and resumed run ends identical).</summary>
+    /// <summary>Fixed algorithms on any device (see TorchRuntime.UseDeterministicAlgorithms): same seed, same machine → same bits.</summary>
     public bool Deterministic { get; set; }
 
     /// <summary>Continue from the latest valid checkpoint in the run directory.</summary>

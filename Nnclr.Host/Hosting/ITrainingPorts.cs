@@ -29,7 +29,8 @@ public interface ITrainingPorts : IDisposable
 
     /// <summary>
     /// Runs after the pipeline has ended (any thread; the train thread is gone), e.g. the final kNN
-    /// evaluation. Its values go into summary.json and the final log line.
+    /// evaluation. Its values go into summary.json and the final log line. <paramref name="stop"/> (SIGTERM)
+    /// ends it within a batch with an <see cref="OperationCanceledException"/>.
     /// </summary>
-    IReadOnlyDictionary<string, double> Finish(PipelineResult result);
+    IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop);
 }

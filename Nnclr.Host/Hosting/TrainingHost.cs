@@ -17,15 +17,24 @@ namespace Nnclr.Host.Hosting;
 /// </summary>
 public static class TrainingHost
 {
+    /// <summary>As the other overload, for ports that log through the host's own <see cref="ILoggerFactory"/>.</summary>
+    public static Task<int> RunAsync(TrainFlags flags, Func<ResolvedConfig, ILoggerFactory, ITrainingPorts> portsFactory,
+        CancellationToken cancel = default, IDictionary? environment = null, TextWriter? error = null) =>
+        RunAsync(flags, (Func<ResolvedConfig, ITrainingPorts>)(_ => throw new InvalidOperationException("unreachable")), cancel, environment, error, portsFactory);
+
     /// <summary>Runs a training host to completion. <paramref name="cancel"/> acts like SIGTERM.</summary>
     /// <param name="environment">Variables to read NNCLR_* settings from; null = the process environment.</param>
     /// <param name="error">Where configuration errors go; null = stderr.</param>
-    public static async Task<int> RunAsync(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory,
-        CancellationToken cancel = default, IDictionary? environment = null, TextWriter? error = null)
+    public static Task<int> RunAsync(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory,
+        CancellationToken cancel = default, IDictionary? environment = null, TextWriter? error = null) =>
+        RunAsync(flags, portsFactory, cancel, environment, error, null);
+
+    private static async Task<int> RunAsync(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory,
+        CancellationToken cancel, IDictionary? environment, TextWriter? error, Func<ResolvedConfig, ILoggerFactory, ITrainingPorts>? loggingFactory)
     {
         error ??= Console.Error;
         IHost host;
-        try { host = Build(flags, portsFactory, environment); }
+        try { host = Build(flags, portsFactory, environment, error, loggingFactory); }
         catch (ConfigurationException e)
         {
             error.WriteLine($"nnclr train: {e.Message}");
@@ -50,7 +59,8 @@ public static class TrainingHost
     public static bool UseJsonLogs(string? format) => format == "json" || ((format ?? "auto") == "auto" && Console.IsOutputRedirected);
 
     /// <summary>Builds (does not start) the host; options are validated when it starts.</summary>
-    internal static IHost Build(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory, IDictionary? environment)
+    internal static IHost Build(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory, IDictionary? environment, TextWriter? error = null,
+        Func<ResolvedConfig, ILoggerFactory, ITrainingPorts>? loggingFactory = null)
     {
         var configuration = NnclrConfiguration.Load(flags, environment);
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -74,10 +84,10 @@ public static class TrainingHost
             o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
         });
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Services.AddSingleton(portsFactory);
         builder.Services.AddSingleton<RunOutcome>();
-        builder.Services.AddSingleton(sp => new TrainingRun(sp.GetRequiredService<ResolvedConfig>(), portsFactory,
-            sp.GetRequiredService<ILogger<TrainingRun>>(), json || Console.IsErrorRedirected ? null : Console.Error));
+        builder.Services.AddSingleton(sp => new TrainingRun(sp.GetRequiredService<ResolvedConfig>(),
+            loggingFactory is null ? portsFactory : cfg => loggingFactory(cfg, sp.GetRequiredService<ILoggerFactory>()),
+            sp.GetRequiredService<ILogger<TrainingRun>>(), json || Console.IsErrorRedirected ? null : Console.Error, error));
         builder.Services.AddHostedService<TrainingService>();
         return builder.Build();
     }

@@ -12,7 +12,10 @@ namespace Nnclr.Host.Hosting;
 /// writes summary.json, and turns the outcome into an exit code. A NaN loss either stops the run or, with
 /// Run:OnNonFiniteLoss=rollback, resumes from the last good checkpoint (at most <see cref="MaxRollbacks"/> times).
 /// </summary>
-public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITrainingPorts> portsFactory, ILogger<TrainingRun> logger, TextWriter? progress)
+/// summary.json is written on every ending: completed, stopped (also during the final evaluation) and failed (with the
+/// error). Errors about the run directory itself also go to <c>error</c> (stderr), since the log may be a file.
+public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITrainingPorts> portsFactory, ILogger<TrainingRun> logger,
+    TextWriter? progress, TextWriter? error = null)
 {
     /// <summary>Rollbacks allowed per run before a NaN loss is fatal.</summary>
     public const int MaxRollbacks = 2;
@@ -20,8 +23,17 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
     /// <summary>Runs to the end; <paramref name="stop"/> (SIGTERM, Ctrl-C) ends it after the current step with a checkpoint.</summary>
     public async Task<int> ExecuteAsync(CancellationToken stop)
     {
-        var dir = new RunDirectory(config.RunDir);
-        RunDirectory.WriteAtomically(dir.ResolvedConfig, config.ToJson());
+        RunDirectory dir;
+        try
+        {
+            dir = new RunDirectory(config.RunDir);
+            RunDirectory.WriteAtomically(dir.ResolvedConfig, config.ToJson());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            RunDirectoryError($"cannot write the run directory {config.RunDir}: {e.Message}");
+            return ExitCodes.RunFailed;
+        }
         var current = config;
         for (int attempt = 0; ; attempt++)
         {
@@ -34,9 +46,36 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
         }
     }
 
+    // Logs an error about the run directory and repeats it on stderr.
+    private void RunDirectoryError(string message)
+    {
+        Log.Failed(logger, message);
+        (error ?? Console.Error).WriteLine($"nnclr train: {message}");
+    }
+
+    // Writes summary.json; when even that fails, the reason goes to the log and stderr (the run's own outcome stands).
+    private void TryWriteSummary(RunDirectory dir, ResolvedConfig cfg, string status, int exitCode, string? message,
+        PipelineResult? result, StageReport? report, IReadOnlyDictionary<string, double>? final)
+    {
+        try { WriteSummary(dir, cfg, status, exitCode, message, result, report, final); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            RunDirectoryError($"cannot write {dir.Summary}: {e.Message}");
+        }
+    }
+
     private async Task<int> RunOnceAsync(ResolvedConfig cfg, RunDirectory dir, CancellationToken stop)
     {
-        using var ports = portsFactory(cfg);
+        ITrainingPorts ports;
+        try { ports = portsFactory(cfg); }
+        catch (Exception e)
+        {
+            // Configuration errors keep their exit code (the service maps them); the record is written either way.
+            TryWriteSummary(dir, cfg, "failed", NnclrConfiguration.Describe(e) is null ? ExitCodes.RunFailed : ExitCodes.Usage,
+                e.Message, null, null, null);
+            throw;
+        }
+        using var _ = ports;
         long total = cfg.Run.MaxSteps > 0 ? cfg.Run.MaxSteps : cfg.Optim.Epochs * ports.StepsPerEpoch;
         var settings = new PipelineSettings
         {
@@ -44,7 +83,7 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
             StartStep = ports.StartStep,
             TotalSteps = Math.Max(total, ports.StartStep),
             Device = ports.Device,
-            AugmentThreads = cfg.Pipeline.AugmentThreads > 0 ? cfg.Pipeline.AugmentThreads : Math.Max(1, Environment.ProcessorCount - 1),
+            AugmentThreads = PipelineSettings.ResolveAugmentThreads(cfg.Pipeline.AugmentThreads),
             RawSlots = cfg.Pipeline.RawSlots,
             ViewSlots = cfg.Pipeline.ViewSlots,
             DeviceSlots = cfg.Pipeline.DeviceSlots,
@@ -64,21 +103,36 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
         catch (PipelineException e)
         {
             Log.Failed(logger, e.Message);
-            WriteSummary(dir, cfg, "failed", ExitCodes.RunFailed, e.Message, null, pipeline.Report(), null);
+            TryWriteSummary(dir, cfg, "failed", ExitCodes.RunFailed, e.Message, null, pipeline.Report(), null);
             if (e.InnerException is NonFiniteLossException && cfg.Run.OnNonFiniteLoss == "rollback") throw;
             return ExitCodes.RunFailed;
         }
-        var final = ports.Finish(result);
+        IReadOnlyDictionary<string, double> final;
+        bool stopped = result.Stopped;
+        try { final = ports.Finish(result, stop); }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // SIGTERM during the final evaluation: the checkpoints are on disk; the evaluation is abandoned.
+            final = new Dictionary<string, double>();
+            stopped = true;
+        }
+        catch (Exception e)
+        {
+            var message = $"final evaluation failed: {e.Message}";
+            Log.Failed(logger, message);
+            TryWriteSummary(dir, cfg, "failed", ExitCodes.RunFailed, message, result, result.Report, null);
+            return ExitCodes.RunFailed;
+        }
         foreach (var (name, value) in final) Log.FinalMetric(logger, name, value);
-        string status = result.Stopped ? "stopped" : "completed";
+        string status = stopped ? "stopped" : "completed";
         double imagesPerSecond = result.ElapsedSeconds > 0 ? (result.Steps - settings.StartStep) * settings.Geometry.BatchSize / result.ElapsedSeconds : 0;
         Log.Finished(logger, status, result.Steps, result.ElapsedSeconds, imagesPerSecond, result.Report.ToTable());
-        WriteSummary(dir, cfg, status, ExitCodes.Ok, null, result, result.Report, final);
+        TryWriteSummary(dir, cfg, status, ExitCodes.Ok, null, result, result.Report, final);
         return ExitCodes.Ok;
     }
 
     private static void WriteSummary(RunDirectory dir, ResolvedConfig cfg, string status, int exitCode, string? error,
-        PipelineResult? result, StageReport report, IReadOnlyDictionary<string, double>? final)
+        PipelineResult? result, StageReport? report, IReadOnlyDictionary<string, double>? final)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
@@ -111,8 +165,11 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
                 foreach (var (name, value) in final) w.WriteNumber(name, value);
                 w.WriteEndObject();
             }
-            w.WritePropertyName("stages");
-            report.WriteJson(w);
+            if (report is not null)
+            {
+                w.WritePropertyName("stages");
+                report.WriteJson(w);
+            }
             w.WriteEndObject();
         }
         RunDirectory.WriteAtomically(dir.Summary, Encoding.UTF8.GetString(ms.ToArray()));

@@ -1,7 +1,6 @@
 using Nnclr.Host.Cli;
 using Nnclr.Host.Configuration;
 using Nnclr.Model.Runtime;
-using TorchSharp;
 
 namespace Nnclr.Host.Training;
 
@@ -21,11 +20,10 @@ public static class BenchConfig
         if (args.Int("augment-threads") is { } t) o["Pipeline:AugmentThreads"] = t.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (args.String("set") is { } set) TrainFlags.ParseSet(set, o);
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) o[k] = v;
-        TorchRuntime.EnsureLoaded();
-        bool cuda = torch.cuda.is_available();
         o["Pipeline:Device"] = deviceFlag;
+        bool cuda = TorchRuntime.ResolveDevice("auto") != "cpu";
         var cfg = NnclrConfiguration.Resolve(new TrainFlags { Preset = preset ?? (cuda ? "cifar10-resnet18" : "cpu-smoke"), Overrides = o });
-        device = cfg.ResolveDevice(cuda);
+        device = cfg.ResolveDevice();
         return cfg;
     }
 }

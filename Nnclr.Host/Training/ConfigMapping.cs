@@ -54,6 +54,19 @@ public static class ConfigMapping
         }
     }
 
+    /// <summary>The backbone alone, initialised from Run:Seed as the trainer's, for evaluation; a bad setting is a configuration error.</summary>
+    public static Nnclr.Model.FeatureNetwork CreateFeatureNetwork(ResolvedConfig cfg, TorchSharp.torch.Device device)
+    {
+        try
+        {
+            return new Nnclr.Model.FeatureNetwork(ToModel(cfg), cfg.Run.Seed, cfg.Model.Precision, cfg.Model.ChannelsLast, device);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException(e.Message, e);
+        }
+    }
+
     /// <summary>The two-view policy: the named preset, with the crop-area floor and solarize switch applied to both views.</summary>
     public static TwoViewPolicy ToPolicy(AugmentOptions a)
     {
@@ -67,15 +80,18 @@ public static class ConfigMapping
         return p;
     }
 
-    /// <summary>Per-channel normalisation used for training and evaluation views.</summary>
-    public static (float[] Mean, float[] Std) Normalisation(ResolvedConfig cfg) => (Normalization.CifarMean, Normalization.CifarStd);
+    /// <summary>
+    /// Per-channel normalisation of training and evaluation views: CIFAR-10's statistics for every dataset (no
+    /// setting selects another; a network only needs the same affine map in training and evaluation).
+    /// </summary>
+    public static (float[] Mean, float[] Std) Normalisation() => (Normalization.CifarMean, Normalization.CifarStd);
 
     /// <summary>
-    /// As above for an opened dataset: its train split's mean/std computed at ingest, except for CIFAR-10 and the
-    /// demo dataset, which keep the constants their presets were tuned with (results stay bit-identical).
+    /// The normalisation for an opened dataset: its train split's mean/std computed at ingest, except for CIFAR-10 and
+    /// the demo dataset, which keep the constants their presets were tuned with (results stay bit-identical).
     /// </summary>
-    public static (float[] Mean, float[] Std) Normalisation(ResolvedConfig cfg, Nnclr.Data.Shards.DatasetManifest manifest) =>
+    public static (float[] Mean, float[] Std) Normalisation(Nnclr.Data.Shards.DatasetManifest manifest) =>
         manifest.Name is not ("cifar10" or "demo") && manifest.FindSplit("train") is { Mean.Count: 3, Std.Count: 3 } t && t.Std.All(v => v > 0)
             ? (t.Mean.Select(v => (float)v).ToArray(), t.Std.Select(v => (float)v).ToArray())
-            : Normalisation(cfg);
+            : Normalisation();
 }

@@ -11,8 +11,8 @@ namespace Nnclr.Host.Training;
 /// <summary>What `nnclr eval knn|linear` evaluate: a checkpoint's network, or a preset's network at random initialisation.</summary>
 public sealed class EvalSupport : IDisposable
 {
-    // The network to evaluate (restored from the checkpoint, or freshly initialised).
-    private readonly NnclrTrainer _trainer;
+    // The backbone to evaluate (restored from the checkpoint, or freshly initialised); no heads, optimiser or support set.
+    private readonly FeatureNetwork _network;
     // Train split: kNN memory / linear-probe training set.
     private readonly ShardDataset _train;
     // Test split: queries.
@@ -29,7 +29,8 @@ public sealed class EvalSupport : IDisposable
     /// <summary>Both splits' evaluator, normalised as in training.</summary>
     public KnnEvaluation Evaluation { get; }
 
-    public NnclrTrainer Trainer => _trainer;
+    /// <summary>The backbone whose features are evaluated.</summary>
+    public FeatureNetwork Network => _network;
 
     /// <summary>Options read: --checkpoint FILE|DIR, or --random-init with --preset NAME [--seed N]; --data DIR; --device.</summary>
     public EvalSupport(CliArgs args)
@@ -70,11 +71,20 @@ public sealed class EvalSupport : IDisposable
             throw new CliException($"{dir}: no labelled split: kNN and linear evaluation need labelled train and test splits");
         }
         _test = ShardDataset.Open(dir, "test");
-        Device = torch.device(device == "auto" ? (torch.cuda.is_available() ? "cuda" : "cpu") : device);
-        _trainer = ConfigMapping.CreateTrainer(Config, stepsPerEpoch: 1, Device);
-        if (state is not null) _trainer.Restore(state);
-        var (mean, std) = ConfigMapping.Normalisation(Config, _train.Manifest);
-        Evaluation = new KnnEvaluation(_train, _test, Config.Augment.ViewSize, mean, std, Config.Eval.KnnK, Config.Eval.KnnTemperature);
+        Device = torch.device(TorchRuntime.ResolveDevice(device));
+        _network = ConfigMapping.CreateFeatureNetwork(Config, Device);
+        try
+        {
+            if (state is not null) _network.Load(state);
+        }
+        catch (ArgumentException e)
+        {
+            _network.Dispose();
+            throw new CliException($"--checkpoint {checkpoint}: {e.Message}");
+        }
+        var (mean, std) = ConfigMapping.Normalisation(_train.Manifest);
+        Evaluation = new KnnEvaluation(_train, _test, Config.Augment.ViewSize, mean, std, Config.Eval.KnnK, Config.Eval.KnnTemperature,
+            Config.Pipeline.AugmentThreads);
     }
 
     private static (TrainerState, Nnclr.Model.CheckpointMeta, string) ReadCheckpoint(string path)
@@ -95,7 +105,7 @@ public sealed class EvalSupport : IDisposable
 
     public void Dispose()
     {
-        _trainer.Dispose();
+        _network.Dispose();
         _train.Dispose();
         _test.Dispose();
     }

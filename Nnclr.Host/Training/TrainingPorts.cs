@@ -10,7 +10,6 @@ using Nnclr.Pipeline.Adapters;
 using Nnclr.Pipeline.Evaluation;
 using Nnclr.Pipeline.Ports;
 using TorchSharp;
-using DataCursor = Nnclr.Pipeline.Ports.DataCursor;
 
 namespace Nnclr.Host.Training;
 
@@ -33,6 +32,12 @@ public sealed class TrainingPorts : ITrainingPorts
     private readonly EpochReaderSource _source;
     // Evaluates feature functions on (train, test).
     private readonly KnnEvaluation? _knn;
+    // The backbone periodic and final kNN run on: a copy of the trainer's, so evaluation leaves the train thread.
+    private readonly FeatureNetwork _evalNet;
+    // The periodic kNN in flight on its own thread (null when none); owns _evalNet while running.
+    private Task? _periodic;
+    // Cancelled on Dispose, so an unfinished periodic kNN ends within a batch.
+    private readonly CancellationTokenSource _disposed = new();
     // The configuration this run uses.
     private readonly ResolvedConfig _cfg;
     // Device of the trainer.
@@ -56,11 +61,12 @@ public sealed class TrainingPorts : ITrainingPorts
         // A libtorch that does not load is a set-up error (exit 2, one line with the cause), not a failed run.
         try { TorchRuntime.EnsureLoaded(); }
         catch (TorchLoadException e) { throw new ConfigurationException(e.Message, e); }
-        Device = cfg.ResolveDevice(torch.cuda.is_available());
+        Device = cfg.ResolveDevice();
         if (Device.StartsWith("cuda", StringComparison.Ordinal) && !torch.cuda.is_available())
             throw new ConfigurationException($"Pipeline:Device is '{Device}' but CUDA is not available (run './nnclr doctor')");
         _device = torch.device(Device);
-        if (Device.StartsWith("cuda", StringComparison.Ordinal))
+        if (cfg.Run.Deterministic) TorchRuntime.UseDeterministicAlgorithms();
+        else if (Device.StartsWith("cuda", StringComparison.Ordinal))
         {
             torch.backends.cuda.matmul.allow_tf32 = true;
             torch.backends.cudnn.allow_tf32 = true;
@@ -77,7 +83,7 @@ public sealed class TrainingPorts : ITrainingPorts
         if (!labelled) log.LogInformation("{Message}", $"{dataDir}: no labelled split: skipping kNN");
         else if (jpeg) log.LogInformation("{Message}", $"{dataDir}: jpeg records: kNN reads raw images only, skipping kNN");
         int batch = cfg.Optim.BatchSize;
-        var (mean, std) = ConfigMapping.Normalisation(cfg, _train.Manifest);
+        var (mean, std) = ConfigMapping.Normalisation(_train.Manifest);
         // Jpeg records: the read stage hands encoded bytes (≤ maxRecordBytes each) on; the augment stage decodes them.
         Geometry = new BatchGeometry(batch, _train.Height, _train.Width, cfg.Augment.ViewSize) { EncodedRecordBytes = jpeg ? _train.MaxRecordBytes : 0 };
         Augmenter = jpeg
@@ -85,12 +91,14 @@ public sealed class TrainingPorts : ITrainingPorts
             : new TwoViewAugmenterPort(
                 new TwoViewAugmenter(ConfigMapping.ToPolicy(cfg.Augment), _train.Height, _train.Width, cfg.Augment.ViewSize, mean, std),
                 unchecked((ulong)cfg.Run.Seed));
-        _knn = _test is null ? null : new KnnEvaluation(_knnTrain!, _test, cfg.Augment.ViewSize, mean, std, cfg.Eval.KnnK, cfg.Eval.KnnTemperature);
+        _knn = _test is null ? null : new KnnEvaluation(_knnTrain!, _test, cfg.Augment.ViewSize, mean, std, cfg.Eval.KnnK, cfg.Eval.KnnTemperature,
+            cfg.Pipeline.AugmentThreads);
 
         StepsPerEpoch = _train.Count / batch;
         if (StepsPerEpoch == 0)
             throw new ConfigurationException($"Optim:BatchSize {batch} is larger than the training split ({_train.Count} images in {dataDir})");
         _trainer = ConfigMapping.CreateTrainer(cfg, StepsPerEpoch, _device);
+        _evalNet = ConfigMapping.CreateFeatureNetwork(cfg, _device);
 
         var cursor = new DataCursor(0, 0);
         long epochsDone = 0;
@@ -109,28 +117,51 @@ public sealed class TrainingPorts : ITrainingPorts
         Checkpoints = new CheckpointDirectorySink(dir, cfg.ToJson(), cfg.Run.Seed);
     }
 
-    // On the train thread after each epoch: kNN every Eval:KnnEveryEpochs epochs.
+    // On the train thread after each epoch, every Eval:KnnEveryEpochs epochs: copies the backbone (one device copy)
+    // and runs kNN on a thread of its own, so reading, augmenting and training go on. While one is still running
+    // the next is skipped (logged), never queued.
     private void PeriodicKnn(NnclrTrainer trainer, long epoch)
     {
         int every = _cfg.Eval.KnnEveryEpochs;
         if (_knn is null || every <= 0 || (epoch + 1) % every != 0) return;
-        var started = DateTime.UtcNow;
-        var (top1, top5) = _knn.Evaluate(trainer.Features, _device, limitTrain: _cfg.Eval.PeriodicTrainLimit);
-        _log.LogInformation("kNN after epoch {Epoch}: top-1 {Top1:F2}% top-5 {Top5:F2}% ({Seconds:F1} s)",
-            epoch + 1, 100 * top1, 100 * top5, (DateTime.UtcNow - started).TotalSeconds);
+        if (_periodic is { IsCompleted: false })
+        {
+            _log.LogInformation("kNN after epoch {Epoch}: skipped, the previous evaluation is still running", epoch + 1);
+            return;
+        }
+        _evalNet.CopyFrom(trainer.Backbone);
+        var cancel = _disposed.Token;
+        _periodic = Task.Run(() =>
+        {
+            var started = DateTime.UtcNow;
+            try
+            {
+                var (top1, top5) = _knn!.Evaluate(_evalNet.Features, _device, limitTrain: _cfg.Eval.PeriodicTrainLimit, cancel: cancel);
+                _log.LogInformation("kNN after epoch {Epoch}: top-1 {Top1:F2}% top-5 {Top5:F2}% ({Seconds:F1} s)",
+                    epoch + 1, 100 * top1, 100 * top5, (DateTime.UtcNow - started).TotalSeconds);
+            }
+            catch (OperationCanceledException) { }
+            catch (Exception e)
+            {
+                // Monitoring only: a failed periodic evaluation is reported, training goes on.
+                _log.LogWarning("kNN after epoch {Epoch} failed: {Message}", epoch + 1, e.Message);
+            }
+        }, CancellationToken.None);
     }
 
-    public IReadOnlyDictionary<string, double> Finish(PipelineResult result)
+    public IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop)
     {
         var final = new Dictionary<string, double>();
+        WaitForPeriodic(stop);
         if (result.Stopped || _knn is null) return final; // a stop request must end promptly: no evaluation; no labels: no kNN
-        var (top1, top5) = _knn.Evaluate(_trainer.Features, _device);
+        _evalNet.CopyFrom(_trainer.Backbone);
+        var (top1, top5) = _knn.Evaluate(_evalNet.Features, _device, cancel: stop);
         final["knn_top1"] = Math.Round(100 * top1, 2);
         final["knn_top5"] = Math.Round(100 * top5, 2);
         if (_cfg.Eval.Baseline)
         {
-            using var fresh = ConfigMapping.CreateTrainer(_cfg, StepsPerEpoch, _device);
-            var (b1, b5) = _knn.Evaluate(fresh.Features, _device);
+            using var fresh = ConfigMapping.CreateFeatureNetwork(_cfg, _device);
+            var (b1, b5) = _knn.Evaluate(fresh.Features, _device, cancel: stop);
             final["knn_top1_random_init"] = Math.Round(100 * b1, 2);
             final["knn_top5_random_init"] = Math.Round(100 * b5, 2);
             final["knn_top1_gain_points"] = Math.Round(100 * (top1 - b1), 2);
@@ -138,8 +169,20 @@ public sealed class TrainingPorts : ITrainingPorts
         return final;
     }
 
+    // Waits for a periodic kNN still running (cancelling it on a stop); it owns _evalNet until it ends.
+    private void WaitForPeriodic(CancellationToken stop)
+    {
+        if (_periodic is null) return;
+        using (stop.Register(_disposed.Cancel)) _periodic.Wait(CancellationToken.None);
+        _periodic = null;
+    }
+
     public void Dispose()
     {
+        _disposed.Cancel();
+        WaitForPeriodic(CancellationToken.None);
+        _disposed.Dispose();
+        _evalNet.Dispose();
         _source.Dispose();
         _trainer.Dispose();
         _train.Dispose();

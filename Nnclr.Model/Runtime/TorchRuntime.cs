@@ -49,6 +49,48 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// A device setting resolved for this process by <see cref="DecideDevice(string, bool, string?)"/> (loads libtorch
+    /// first); throws <see cref="DeviceUnavailableException"/> with the decision's one-line cause and fix.
+    /// </summary>
+    public static string ResolveDevice(string setting, string? gpuPreset = null)
+    {
+        EnsureLoaded();
+        var decision = DecideDevice(setting, torch.cuda.is_available(), gpuPreset);
+        return decision.Device ?? throw new DeviceUnavailableException(decision.Error!);
+    }
+
+    /// <summary>
+    /// Fixed algorithms for a reproducible run on any device: at::Context's deterministic-algorithms flag (what
+    /// torch.use_deterministic_algorithms(True) sets), cuDNN deterministic with benchmarking off, TF32 off, and
+    /// CUBLAS_WORKSPACE_CONFIG=:4096:8 (cuBLAS reads it when its handle is created, so call this before the first
+    /// CUDA kernel). Same seed, same machine → same bits. TorchSharp 0.107 marks use_deterministic_algorithms
+    /// "not implemented", so the three at::Context setters are called in libtorch_cpu directly; throws
+    /// <see cref="TorchLoadException"/> when they cannot be found (a silent non-deterministic run would be worse).
+    /// </summary>
+    public static unsafe void UseDeterministicAlgorithms()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CUBLAS_WORKSPACE_CONFIG")))
+            Environment.SetEnvironmentVariable("CUBLAS_WORKSPACE_CONFIG", ":4096:8");
+        EnsureLoaded();
+        var path = LoadedLibTorchPath() ?? throw new TorchLoadException("Run:Deterministic: libtorch_cpu is not mapped into this process", null);
+        var lib = NativeLibrary.Load(path);
+        // Itanium C++ ABI names; a member function takes `this` as its first argument.
+        var context = ((delegate* unmanaged<nint>)Export(lib, "_ZN2at13globalContextEv"))();
+        ((delegate* unmanaged<nint, byte, byte, void>)Export(lib, "_ZN2at7Context26setDeterministicAlgorithmsEbb"))(context, 1, 0);
+        ((delegate* unmanaged<nint, byte, void>)Export(lib, "_ZN2at7Context21setDeterministicCuDNNEb"))(context, 1);
+        ((delegate* unmanaged<nint, byte, void>)Export(lib, "_ZN2at7Context17setBenchmarkCuDNNEb"))(context, 0);
+        if (((delegate* unmanaged<nint, byte>)Export(lib, "_ZNK2at7Context23deterministicAlgorithmsEv"))(context) == 0)
+            throw new TorchLoadException("Run:Deterministic: libtorch did not accept deterministic algorithms", null);
+        torch.backends.cuda.matmul.allow_tf32 = false;
+        torch.backends.cudnn.allow_tf32 = false;
+    }
+
+    // The address of an exported symbol of libtorch_cpu, or a TorchLoadException naming it.
+    private static nint Export(nint lib, string name) =>
+        NativeLibrary.TryGetExport(lib, name, out var address) ? address
+            : throw new TorchLoadException($"Run:Deterministic: libtorch_cpu does not export {name} (a different libtorch version?)", null);
+
     /// <summary>The path of the libtorch shared object mapped into this process, or null.</summary>
     public static string? LoadedLibTorchPath()
     {
@@ -145,23 +187,23 @@ public static class TorchRuntime
             : $"libtorch {version} is loaded but TorchSharp 0.107 was built for libtorch {ExpectedLibTorch}: it may work (2.11 was seen to), but only {ExpectedLibTorch} is checked";
 
     /// <summary>This process's device decision: <see cref="DecideDevice"/> with the loaded libtorch and the probed machine.</summary>
-    public static DeviceDecision DecideDevice(string requested, bool deterministic, bool cudaAvailable, string? preset = null) =>
+    public static DeviceDecision DecideDevice(string requested, bool cudaAvailable, string? preset = null) =>
         // The machine is only probed (nvidia-smi runs) when the answer depends on it.
-        DecideDevice(requested, deterministic, cudaAvailable, preset,
-            cudaAvailable || requested == "cpu" || (requested == "auto" && deterministic) ? GpuProbe.None : GpuProbe.Machine,
+        DecideDevice(requested, cudaAvailable, preset,
+            cudaAvailable || requested == "cpu" ? GpuProbe.None : GpuProbe.Machine,
             () => LibTorchBuild(LoadedLibTorchPath()));
 
     /// <summary>
     /// THE device decision (no silent CPU training). "cpu" is always granted. "cuda[:N]" (what a preset meant for a
-    /// GPU sets) needs CUDA to load, else an error naming the cause and the fix. "auto" is the CPU under
-    /// Run:Deterministic, CUDA when it loads, the CPU on a machine without a GPU, and an error on a machine whose
-    /// GPU this libtorch cannot use (a CPU-only build, or a CUDA build that did not initialise).
+    /// GPU sets) needs CUDA to load, else an error naming the cause and the fix. "auto" is CUDA when it loads, the
+    /// CPU on a machine without a GPU, and an error on a machine whose GPU this libtorch cannot use (a CPU-only
+    /// build, or a CUDA build that did not initialise). Run:Deterministic does not enter: it fixes the algorithms on
+    /// whichever device this picks.
     /// </summary>
-    public static DeviceDecision DecideDevice(string requested, bool deterministic, bool cudaAvailable, string? preset,
+    public static DeviceDecision DecideDevice(string requested, bool cudaAvailable, string? preset,
         GpuProbe machine, Func<string> libtorchBuild)
     {
         if (requested == "cpu") return new DeviceDecision("cpu", null);
-        if (requested == "auto" && deterministic) return new DeviceDecision("cpu", null);
         if (cudaAvailable) return new DeviceDecision(requested == "auto" ? "cuda" : requested, null);
         if (requested == "auto" && !machine.Present) return new DeviceDecision("cpu", null);
 

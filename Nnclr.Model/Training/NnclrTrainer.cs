@@ -118,8 +118,37 @@ public sealed class NnclrTrainer : IDisposable
         return x;
     }
 
-    /// <summary>A deep host copy of everything needed to resume bit-exactly (a device→host sync).</summary>
-    public TrainerState Snapshot()
+    /// <summary>
+    /// A deep host copy of everything needed to resume bit-exactly (a device→host sync). With <paramref name="reuse"/>
+    /// (an earlier snapshot of this trainer that nobody reads any more) the bytes are written into its arrays and it
+    /// is returned: checkpoints then cost no new host memory.
+    /// </summary>
+    public TrainerState Snapshot(TrainerState? reuse = null)
+    {
+        if (reuse is not null && TryFill(reuse)) return reuse;
+        return NewSnapshot();
+    }
+
+    // Writes the current state into an earlier snapshot of the same layout; false (partly written) on a mismatch.
+    private bool TryFill(TrainerState into)
+    {
+        var t = into.Tensors;
+        int i = 0;
+        bool Next(string name, Tensor tensor) => i < t.Count && t[i++].TryCopyFrom(name, tensor);
+        bool NextScalar(string name, long value) => i < t.Count && t[i++].TryCopyFrom(name, value);
+        foreach (var (key, tensor, _) in StateDictOrder.Entries(_net))
+            if (!Next("model." + key, tensor)) return false;
+        foreach (var (name, tensor) in _optimizer.State)
+            if (!Next("optim." + name, tensor)) return false;
+        if (!NextScalar("optim.updates", _optimizer.Updates) || !Next("support.queue", _support.Queue) || !Next("support.labels", _support.Labels)
+            || !NextScalar("support.pointer", _support.Pointer) || !NextScalar("trainer.step", _step)) return false;
+        using (var rng = _generator.get_state())
+            if (!Next("rng.generator", rng)) return false;
+        return i == t.Count;
+    }
+
+    // A snapshot in newly allocated host arrays.
+    private TrainerState NewSnapshot()
     {
         var list = new List<StateTensor>();
         foreach (var (key, tensor, _) in StateDictOrder.Entries(_net)) list.Add(StateTensor.From("model." + key, tensor));

@@ -28,6 +28,27 @@ public sealed class StateTensor
         return new StateTensor(name, host.dtype, host.shape, host.bytes.ToArray());
     }
 
+    /// <summary>
+    /// Overwrites this host copy with <paramref name="tensor"/>'s contents when name, dtype and shape match (no managed
+    /// allocation: the bytes go into the existing array); false, and nothing written, otherwise.
+    /// </summary>
+    public bool TryCopyFrom(string name, Tensor tensor)
+    {
+        if (name != Name || tensor.dtype != DType || !Shape.AsSpan().SequenceEqual(tensor.shape)) return false;
+        using var scope = torch.NewDisposeScope();
+        var host = tensor.detach().to(torch.CPU).contiguous();
+        host.bytes.CopyTo(Data);
+        return true;
+    }
+
+    /// <summary>Overwrites a 0-dim int64 host copy called <paramref name="name"/> with <paramref name="value"/>; false when it is not one.</summary>
+    public bool TryCopyFrom(string name, long value)
+    {
+        if (name != Name || DType != ScalarType.Int64 || Shape.Length != 0) return false;
+        BitConverter.TryWriteBytes(Data, value);
+        return true;
+    }
+
     /// <summary>A 0-dim int64 tensor holding <paramref name="value"/>.</summary>
     public static StateTensor Scalar(string name, long value) =>
         new(name, ScalarType.Int64, [], BitConverter.GetBytes(value));

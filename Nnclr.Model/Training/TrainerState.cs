@@ -2,8 +2,9 @@ namespace Nnclr.Model;
 
 /// <summary>
 /// Everything a trainer needs to resume bit-exactly, as named host tensors: "model.*" (parameters and BN buffers in
-/// state-dict order), "optim.*", "support.queue|labels|pointer", "trainer.step", "rng.generator". Immutable;
-/// safe to hand to another thread (no TorchSharp objects inside).
+/// state-dict order), "optim.*", "support.queue|labels|pointer", "trainer.step", "rng.generator". Safe to hand to
+/// another thread (no TorchSharp objects inside). Not changed once handed out, except that its owner may give it
+/// back to <see cref="NnclrTrainer.Snapshot"/> to be overwritten once nobody reads it.
 /// </summary>
 public sealed class TrainerState
 {

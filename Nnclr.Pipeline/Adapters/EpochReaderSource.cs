@@ -1,6 +1,5 @@
 using Nnclr.Data.Shards;
 using Nnclr.Pipeline.Ports;
-using DataCursor = Nnclr.Pipeline.Ports.DataCursor;
 
 namespace Nnclr.Pipeline.Adapters;
 
@@ -24,20 +23,13 @@ public sealed class EpochReaderSource : IEncodedBatchSource, IDisposable
             throw new ArgumentException($"batch size {batchSize} is larger than the {dataset.Split} split of {dataset.Manifest.Name} ({dataset.Count} images)");
         _count = dataset.Count;
         _batchSize = batchSize;
-        _reader = new EpochReader(dataset, seed, new Nnclr.Data.Shards.DataCursor(start.Epoch, start.Position));
+        _reader = new EpochReader(dataset, seed, start);
     }
 
     /// <summary>Full batches per epoch.</summary>
     public long StepsPerEpoch => _reader.BatchesPerEpoch(_batchSize);
 
-    public DataCursor Cursor
-    {
-        get
-        {
-            var c = _reader.Cursor;
-            return c.Position + _batchSize > _count ? new DataCursor(c.Epoch + 1, 0) : new DataCursor(c.Epoch, c.Position);
-        }
-    }
+    public DataCursor Cursor => _reader.Cursor.Normalised(_batchSize, _count);
 
     public long ReadBatch(int n, Span<byte> images, Span<int> labels, Span<long> sampleKeys)
     {

@@ -12,6 +12,10 @@ public sealed class TrainerStep(NnclrTrainer trainer, Action<NnclrTrainer, long>
 {
     // Completed epochs, advanced by EpochEnded; recorded in snapshots.
     private long _epochsDone = epochsDone;
+    // Host state arrays of snapshots already written, reused by the next snapshot. The pipeline keeps at most
+    // two snapshots alive (one being written, one queued), so this holds at most two sets: host memory for
+    // checkpoints is allocated in the first checkpoints and then reused, with no GC pressure after that.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TrainerState> _free = new();
 
     public NnclrTrainer Trainer => trainer;
 
@@ -31,5 +35,9 @@ public sealed class TrainerStep(NnclrTrainer trainer, Action<NnclrTrainer, long>
         epochEnded?.Invoke(trainer, epoch);
     }
 
-    public ITrainSnapshot Snapshot() => new TrainerSnapshot(trainer.Snapshot(), _epochsDone);
+    public ITrainSnapshot Snapshot()
+    {
+        _free.TryDequeue(out var reuse);
+        return new TrainerSnapshot(trainer.Snapshot(reuse), _epochsDone, _free.Enqueue);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Nnclr.Data.Augment;
 using Nnclr.Data.Shards;
 using TorchSharp;
@@ -7,34 +8,50 @@ namespace Nnclr.Pipeline.Evaluation;
 
 /// <summary>
 /// Frozen features of a whole split for kNN / linear evaluation: records in file order, centre view (no
-/// augmentation), normalised like training, pushed through <c>features</c> in batches. Used on the thread that
-/// owns the model.
+/// augmentation), normalised like training, pushed through <c>features</c> in batches. Batch b + 1 is read and
+/// preprocessed on <c>threads</c> worker threads while the network runs batch b; the call runs on the thread
+/// that owns the feature network. Cancellation is checked between batches.
 /// </summary>
 public static class FeatureExtractor
 {
     /// <summary>
     /// Returns ([Count, D] fp32 features, [Count] int64 labels), both on the CPU and owned by the caller.
-    /// <paramref name="limit"/> &gt; 0 uses only the first records (quick monitoring).
+    /// <paramref name="limit"/> &gt; 0 uses only the first records (quick monitoring). <paramref name="threads"/> ≤ 0:
+    /// as Pipeline:AugmentThreads 0 (<see cref="PipelineSettings.ResolveAugmentThreads"/>).
     /// </summary>
     public static (Tensor Features, Tensor Labels) Extract(ShardDataset data, Func<Tensor, Tensor> features, Device device,
-        int viewSize, float[] mean, float[] std, int batchSize = 512, int limit = 0)
+        int viewSize, float[] mean, float[] std, int batchSize = 512, int limit = 0, int threads = 0, CancellationToken cancel = default)
     {
         int count = limit > 0 ? Math.Min(limit, data.Count) : data.Count;
-        var raw = new byte[data.ImageBytes];
-        var chw = new float[batchSize * 3 * viewSize * viewSize];
+        int per = 3 * viewSize * viewSize;
+        var buffers = new[] { new float[batchSize * per], new float[batchSize * per] };
         var labels = new long[count];
         var parts = new List<Tensor>();
+        var options = new ParallelOptions { MaxDegreeOfParallelism = PipelineSettings.ResolveAugmentThreads(threads), CancellationToken = cancel };
+        // Reads and preprocesses records [start, start + n) into chw; each worker has its own raw-image buffer.
+        void Prepare(int start, int n, float[] chw) => Parallel.For(0, n, options,
+            () => ArrayPool<byte>.Shared.Rent(data.ImageBytes),
+            (i, _, raw) =>
+            {
+                labels[start + i] = data.ReadRecord(start + i, raw);
+                Preprocess.ToNormalizedChw(raw, data.Height, data.Width, viewSize, mean, std, chw.AsSpan(i * per, per));
+                return raw;
+            },
+            raw => ArrayPool<byte>.Shared.Return(raw));
+        Task? next = null;
         try
         {
-            for (int start = 0; start < count; start += batchSize)
+            if (count > 0) next = Task.Run(() => Prepare(0, Math.Min(batchSize, count), buffers[0]), cancel);
+            for (int start = 0, b = 0; start < count; start += batchSize, b++)
             {
                 int n = Math.Min(batchSize, count - start);
-                int per = 3 * viewSize * viewSize;
-                for (int i = 0; i < n; i++)
-                {
-                    labels[start + i] = data.ReadRecord(start + i, raw);
-                    Preprocess.ToNormalizedChw(raw, data.Height, data.Width, viewSize, mean, std, chw.AsSpan(i * per, per));
-                }
+                next!.GetAwaiter().GetResult();
+                cancel.ThrowIfCancellationRequested();
+                var chw = buffers[b & 1];
+                int following = start + batchSize;
+                next = following < count
+                    ? Task.Run(() => Prepare(following, Math.Min(batchSize, count - following), buffers[(b + 1) & 1]), cancel)
+                    : null;
                 using var scope = NewDisposeScope();
                 var x = torch.tensor(chw, [batchSize, 3, viewSize, viewSize]).narrow(0, 0, n).to(device);
                 // Copying the features to the CPU synchronises with the device: evaluation only, not the step.
@@ -44,6 +61,8 @@ public static class FeatureExtractor
         }
         finally
         {
+            // A cancelled or failed run still waits for the worker filling the other buffer before returning.
+            try { next?.Wait(CancellationToken.None); } catch (AggregateException) { }
             foreach (var p in parts) p.Dispose();
         }
     }

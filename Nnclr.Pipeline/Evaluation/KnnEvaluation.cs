@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Nnclr.Pipeline.Evaluation;
 
 /// <summary>Weighted kNN (cosine, k, τ as in solo-learn / InstDisc) of a feature function: train split as memory, test split as queries.</summary>
-public sealed class KnnEvaluation(ShardDataset train, ShardDataset test, int viewSize, float[] mean, float[] std, int k = 200, double temperature = 0.1)
+/// Images are preprocessed on <paramref name="threads"/> workers (as Pipeline:AugmentThreads), overlapping the network.
+public sealed class KnnEvaluation(ShardDataset train, ShardDataset test, int viewSize, float[] mean, float[] std, int k = 200, double temperature = 0.1, int threads = 0)
 {
     public ShardDataset Train => train;
     public ShardDataset Test => test;
@@ -16,27 +17,29 @@ public sealed class KnnEvaluation(ShardDataset train, ShardDataset test, int vie
     public int Classes => train.Classes.Count;
 
     /// <summary>The same evaluation with another k and τ.</summary>
-    public KnnEvaluation With(int newK, double newTemperature) => new(train, test, viewSize, mean, std, newK, newTemperature);
+    public KnnEvaluation With(int newK, double newTemperature) => new(train, test, viewSize, mean, std, newK, newTemperature, threads);
 
     /// <summary>Top-1 and top-5 accuracy as fractions in [0, 1].</summary>
-    public (double Top1, double Top5) Evaluate(Func<Tensor, Tensor> features, Device device, int limitTrain = 0, int limitTest = 0) =>
-        OnFeatures(features, device, limitTrain, limitTest,
+    public (double Top1, double Top5) Evaluate(Func<Tensor, Tensor> features, Device device, int limitTrain = 0, int limitTest = 0,
+        CancellationToken cancel = default) =>
+        OnFeatures(features, device, limitTrain, limitTest, cancel,
             (trF, trL, teF, teL) => Knn.Evaluate(trF, trL, teF, teL, Classes, Math.Min(k, (int)trF.shape[0]), temperature));
 
     /// <summary>Linear probe on the same frozen features.</summary>
-    public (double Top1, double Top5) EvaluateLinear(Func<Tensor, Tensor> features, Device device, int epochs, long seed) =>
-        OnFeatures(features, device, 0, 0,
+    public (double Top1, double Top5) EvaluateLinear(Func<Tensor, Tensor> features, Device device, int epochs, long seed,
+        CancellationToken cancel = default) =>
+        OnFeatures(features, device, 0, 0, cancel,
             (trF, trL, teF, teL) => LinearProbe.Evaluate(trF, trL, teF, teL, Classes, epochs, seed));
 
     // Extracts both splits' features, applies the classifier, and frees the features.
-    private (double, double) OnFeatures(Func<Tensor, Tensor> features, Device device, int limitTrain, int limitTest,
+    private (double, double) OnFeatures(Func<Tensor, Tensor> features, Device device, int limitTrain, int limitTest, CancellationToken cancel,
         Func<Tensor, Tensor, Tensor, Tensor, (double, double)> classify)
     {
-        var (trF, trL) = FeatureExtractor.Extract(train, features, device, viewSize, mean, std, limit: limitTrain);
+        var (trF, trL) = FeatureExtractor.Extract(train, features, device, viewSize, mean, std, limit: limitTrain, threads: threads, cancel: cancel);
         using (trF)
         using (trL)
         {
-            var (teF, teL) = FeatureExtractor.Extract(test, features, device, viewSize, mean, std, limit: limitTest);
+            var (teF, teL) = FeatureExtractor.Extract(test, features, device, viewSize, mean, std, limit: limitTest, threads: threads, cancel: cancel);
             using (teF)
             using (teL)
                 return classify(trF, trL, teF, teL);

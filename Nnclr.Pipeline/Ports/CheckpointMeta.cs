@@ -1,3 +1,4 @@
+using Nnclr.Data.Shards;
 namespace Nnclr.Pipeline.Ports;
 
 /// <summary>

@@ -1,10 +1,11 @@
+using Nnclr.Data.Shards;
 using Nnclr.Pipeline.Ports;
 
 namespace Nnclr.Pipeline.Stages;
 
 /// <summary>
 /// What flows between stages: which slot of the next ring holds the batch, and where it sits in the run.
-/// A 40-byte struct; never an array.
+/// A 48-byte struct (two ints padded to 8 beside four longs); never an array.
 /// </summary>
 /// <param name="Slot">Index into the ring the receiving stage reads.</param>
 /// <param name="Step">The 0-based training step this batch feeds.</param>

@@ -1,3 +1,4 @@
+using Nnclr.Data.Shards;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Nnclr.Pipeline.Channels;

@@ -172,11 +172,12 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public void Resolve_DeterministicOnCuda_Rejected()
+    public void Resolve_DeterministicOnCuda_Accepted()
     {
-        var e = Assert.Throws<ConfigurationException>(() =>
-            NnclrConfiguration.Resolve(Flags("--preset", "demo", "--deterministic", "--device", "cuda"), NoEnvironment));
+        // Run:Deterministic fixes the algorithms on every device; it no longer forces the CPU.
+        var cfg = NnclrConfiguration.Resolve(Flags("--preset", "demo", "--deterministic", "--device", "cuda"), NoEnvironment);
 
-        Assert.StartsWith("Run:Deterministic needs Pipeline:Device 'cpu' or 'auto'", e.Message);
+        Assert.True(cfg.Run.Deterministic);
+        Assert.Equal("cuda", cfg.Pipeline.Device);
     }
 }

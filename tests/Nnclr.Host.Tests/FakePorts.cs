@@ -39,8 +39,14 @@ public sealed class FakePorts : ITrainingPorts
     public string Device => "cpu";
     public bool Disposed { get; private set; }
 
-    public IReadOnlyDictionary<string, double> Finish(PipelineResult result) =>
-        new Dictionary<string, double> { ["fake_weights"] = ((FakeTrainer)Trainer).Weights % 1000 };
+    /// <summary>Runs inside <see cref="Finish"/> (e.g. to stop or fail the run during its final evaluation).</summary>
+    public Action<CancellationToken>? OnFinish { get; set; }
+
+    public IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop)
+    {
+        OnFinish?.Invoke(stop);
+        return new Dictionary<string, double> { ["fake_weights"] = ((FakeTrainer)Trainer).Weights % 1000 };
+    }
 
     public void Dispose() => Disposed = true;
 }

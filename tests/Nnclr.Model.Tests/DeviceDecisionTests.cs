@@ -8,8 +8,8 @@ public sealed class DeviceDecisionTests
     private static readonly GpuProbe Gpu = new(true, "nvidia-smi at /stub/nvidia-smi", ["NVIDIA H200, 580.65.06, 143771 MiB"], "13.0");
     private static readonly GpuProbe NoGpu = GpuProbe.None;
 
-    private static DeviceDecision Decide(string requested, bool cuda, GpuProbe machine, string build = "cpu", bool deterministic = false, string? preset = null) =>
-        TorchRuntime.DecideDevice(requested, deterministic, cuda, preset, machine, () => build);
+    private static DeviceDecision Decide(string requested, bool cuda, GpuProbe machine, string build = "cpu", string? preset = null) =>
+        TorchRuntime.DecideDevice(requested, cuda, preset, machine, () => build);
 
     [Theory]
     [InlineData(false)]
@@ -29,8 +29,8 @@ public sealed class DeviceDecisionTests
         Assert.Equal(new DeviceDecision("cpu", null), Decide("auto", cuda: false, NoGpu));
 
     [Fact]
-    public void Decide_AutoDeterministic_CpuEvenWithCuda() =>
-        Assert.Equal(new DeviceDecision("cpu", null), Decide("auto", cuda: true, Gpu, "cuda 12.8", deterministic: true));
+    public void Decide_AutoWithCuda_Cuda() =>
+        Assert.Equal(new DeviceDecision("cuda", null), Decide("auto", cuda: true, Gpu, "cuda 12.8"));
 
     [Fact]
     public void Decide_AutoWithGpuAndCpuOnlyLibTorch_ErrorSayingSo()

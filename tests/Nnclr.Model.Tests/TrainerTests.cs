@@ -206,4 +206,38 @@ public sealed class TrainerTests
         Assert.True(Math.Abs(large - small) < 4096, $"batch 8: {small} B/step, batch 32: {large} B/step");
         Assert.True(small < 256 * 1024, $"{small} B/step");
     }
+
+    [Fact]
+    public void Snapshot_ReusingAnEarlierOne_WritesIntoItsArraysAndEqualsAFreshSnapshot()
+    {
+        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(topK: 2), N, torch.CPU);
+        TrainerData.Run(t, 0, 2);
+        var first = t.Snapshot();
+        var arrays = first.Tensors.Select(x => x.Data).ToArray();
+        TrainerData.Run(t, 2, 4);
+
+        var reused = t.Snapshot(first);
+
+        Assert.Same(first, reused);
+        Assert.Equal(arrays, reused.Tensors.Select(x => x.Data)); // the same arrays, no new host memory
+        Assert.Equal(4, reused.Step);
+        Assert.Empty(TrainerData.Differences(t.Snapshot(), reused));
+    }
+
+    [Fact]
+    public void Features_FeatureNetworkLoadedFromState_EqualsTheTrainersFeatures()
+    {
+        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(), N, torch.CPU);
+        TrainerData.Run(t, 0, 2);
+        using var net = new FeatureNetwork(TrainerData.TinyModel(), TrainerData.Options().Seed, "fp32", channelsLast: false, torch.CPU);
+        using var copied = new FeatureNetwork(TrainerData.TinyModel(), TrainerData.Options().Seed, "fp32", channelsLast: false, torch.CPU);
+        net.Load(t.Snapshot());
+        copied.CopyFrom(t.Backbone);
+        using var scope = torch.NewDisposeScope();
+        var (views, _) = TrainerData.Batch(5, N);
+
+        var expected = t.Features(views);
+        Assert.True(expected.sub(net.Features(views)).abs().max().item<float>() == 0);
+        Assert.True(expected.sub(copied.Features(views)).abs().max().item<float>() == 0);
+    }
 }

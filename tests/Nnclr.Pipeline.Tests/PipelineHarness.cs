@@ -1,3 +1,4 @@
+using Nnclr.Data.Shards;
 using Nnclr.Model.Runtime;
 using Nnclr.Pipeline.Ports;
 using Nnclr.Pipeline.Tests.Fakes;

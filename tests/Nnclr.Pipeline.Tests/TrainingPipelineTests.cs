@@ -1,3 +1,4 @@
+using Nnclr.Data.Shards;
 using Nnclr.Pipeline.Ports;
 using Nnclr.Pipeline.Tests.Fakes;
 
@@ -93,15 +94,23 @@ public sealed class TrainingPipelineTests
     [Fact]
     public async Task RunAsync_StopWhileSourceIsSlow_EndsPromptlyWithAFinalCheckpoint()
     {
+        // The source delivers exactly 5 batches, each taking at least 30 ms, then blocks (a stalled disk): read is
+        // busy all the time while the other stages only wait for it, however loaded the machine is.
         var h = new PipelineHarness(totalSteps: 1_000_000);
         h.Source.Delay = TimeSpan.FromMilliseconds(30);
-        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = await h.RunAsync(stop.Token);
+        using var disk = new SemaphoreSlim(5);
+        h.Source.Gate = disk;
+        using var stop = new CancellationTokenSource();
+        var fiveTrained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Trainer.AfterStep = steps => { if (steps == 5) fiveTrained.SetResult(); };
+        var run = h.RunAsync(stop.Token);
+        await fiveTrained.Task.WaitAsync(PipelineHarness.HangGuard);
+        stop.Cancel();
+        disk.Release(1_000); // the disk answers again: the read stage can notice the stop
+        var result = await run;
 
         Assert.True(result.Stopped);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
-        Assert.True(result.Steps > 0);
+        Assert.Equal(5, result.Steps); // nothing read after the stop was trained
         var last = h.Sink.Written.Last();
         Assert.Equal(result.Steps, last.Meta.Step);
         Assert.Equal(h.Trainer.Weights, last.Weights);

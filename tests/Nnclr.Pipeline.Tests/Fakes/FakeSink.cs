@@ -12,6 +12,8 @@ public sealed class FakeSink : ICheckpointSink
     public TimeSpan Delay = TimeSpan.Zero;
     // Throws on this write (0-based), -1 for never.
     public int ThrowAt = -1;
+    // When set, every write waits until it is set: the test decides when writing may finish.
+    public ManualResetEventSlim? Gate;
     // Writes attempted.
     private int _writes;
 
@@ -19,6 +21,7 @@ public sealed class FakeSink : ICheckpointSink
     {
         if (_writes++ == ThrowAt) throw new IOException($"checkpoint 'step-{meta.Step}.ckpt': No space left on device");
         if (Delay > TimeSpan.Zero) Thread.Sleep(Delay);
+        Gate?.Wait();
         Written.Enqueue((meta, ((FakeSnapshot)snapshot).Weights));
     }
 }

@@ -1,3 +1,4 @@
+using Nnclr.Data.Shards;
 using Nnclr.Pipeline.Ports;
 
 namespace Nnclr.Pipeline.Tests.Fakes;
@@ -14,6 +15,8 @@ public sealed class FakeSource(int records, DataCursor start = default) : IBatch
     public TimeSpan Delay = TimeSpan.Zero;
     // Throws on this batch (0-based), -1 for never.
     public int ThrowAt = -1;
+    // When set, each batch first takes one permit: the test decides exactly how many batches can be read.
+    public SemaphoreSlim? Gate;
 
     public DataCursor Cursor { get; private set; } = start;
 
@@ -21,6 +24,7 @@ public sealed class FakeSource(int records, DataCursor start = default) : IBatch
     {
         if (BatchesRead == ThrowAt) throw new InvalidDataException($"shard 'fake-000.shard': record {Cursor.Position} is corrupt");
         if (Delay > TimeSpan.Zero) Thread.Sleep(Delay);
+        Gate?.Wait();
         int bytes = images.Length / n;
         for (int i = 0; i < n; i++)
         {

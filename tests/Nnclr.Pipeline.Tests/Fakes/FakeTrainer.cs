@@ -26,6 +26,8 @@ public sealed class FakeTrainer : ITrainStep, IDisposable
     public int ThrowAt = -1;
     // Loss becomes NaN from this step of this instance, -1 for never.
     public int NanFrom = -1;
+    // Called on the train thread after each step with the steps taken so far (must not allocate in Quiet runs).
+    public Action<int>? AfterStep;
     // When true, Step records nothing and returns preallocated tensors (allocation test).
     public bool Quiet;
     // Preallocated results for Quiet mode.
@@ -41,6 +43,7 @@ public sealed class FakeTrainer : ITrainStep, IDisposable
         if (Steps == ThrowAt) throw new InvalidOperationException($"CUDA error: out of memory at step {Steps}");
         if (Delay > TimeSpan.Zero) Thread.Sleep(Delay);
         Steps++;
+        AfterStep?.Invoke(Steps);
         if (Quiet) return new StepTensors(_loss, _hits);
         long n = labels.shape[0];
         var first = views.select(1, 0).select(1, 0).select(1, 0).contiguous().data<float>().ToArray();

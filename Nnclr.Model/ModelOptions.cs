@@ -1,32 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Nnclr.Model;
 
-/// <summary>Network shape: backbone architecture and stem, head widths. Bound from the "Model" config section.</summary>
+/// <summary>
+/// Section "Model": backbone, heads and numeric precision. Bound directly from configuration by the host and read by
+/// <see cref="NetworkFactory"/>, <see cref="NnclrTrainer"/> and <see cref="FeatureNetwork"/>: the strings here are the
+/// values the model parses (no translation between layers). Rules: the attributes, checked by <see cref="OptionsRules"/>.
+/// </summary>
 public sealed class ModelOptions
 {
-    /// <summary>resnet18 | resnet34 | resnet50 | tiny (4-conv CNN for CPU runs).</summary>
-    public string Arch { get; set; } = "resnet18";
+    public const string Section = "Model";
 
-    /// <summary>cifar (3×3 stride-1 conv, no max-pool) | imagenet (7×7 stride-2 conv + max-pool). Ignored by tiny.</summary>
-    public string Stem { get; set; } = "cifar";
+    /// <summary>"resnet18|34|50" with the ImageNet stem, "resnet18|34|50-cifar" (3×3 stride-1 stem, no max-pool), or "tiny-cnn" (4 conv layers, for CPUs).</summary>
+    [AllowedValues("resnet18-cifar", "resnet34-cifar", "resnet50-cifar", "resnet18", "resnet34", "resnet50", "tiny-cnn",
+        ErrorMessage = "Model:Backbone must be one of resnet18, resnet34, resnet50 (optionally with -cifar) or tiny-cnn")]
+    public string Backbone { get; set; } = "tiny-cnn";
 
-    /// <summary>Width of the projector's two hidden layers.</summary>
+    /// <summary>Projector hidden width (two hidden layers).</summary>
+    [Range(16, 16384, ErrorMessage = "Model:ProjectorHidden must be between {1} and {2}")]
     public int ProjectorHidden { get; set; } = 2048;
 
-    /// <summary>Embedding width: projector output, predictor output, support-set row width.</summary>
+    /// <summary>Projection (embedding) size; the support set stores vectors of this size.</summary>
+    [Range(8, 4096, ErrorMessage = "Model:ProjectorOut must be between {1} and {2}")]
     public int ProjectorOut { get; set; } = 256;
 
-    /// <summary>Width of the predictor's hidden layer.</summary>
+    /// <summary>Predictor hidden width.</summary>
+    [Range(16, 16384, ErrorMessage = "Model:PredictorHidden must be between {1} and {2}")]
     public int PredictorHidden { get; set; } = 4096;
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
-    public void Validate()
-    {
-        if (Arch is not ("resnet18" or "resnet34" or "resnet50" or "tiny"))
-            throw new ArgumentException($"Model.Arch '{Arch}' is not one of resnet18, resnet34, resnet50, tiny", nameof(Arch));
-        if (Stem is not ("cifar" or "imagenet"))
-            throw new ArgumentException($"Model.Stem '{Stem}' is not one of cifar, imagenet", nameof(Stem));
-        if (ProjectorHidden < 1) throw new ArgumentException($"Model.ProjectorHidden must be positive, got {ProjectorHidden}", nameof(ProjectorHidden));
-        if (ProjectorOut < 1) throw new ArgumentException($"Model.ProjectorOut must be positive, got {ProjectorOut}", nameof(ProjectorOut));
-        if (PredictorHidden < 1) throw new ArgumentException($"Model.PredictorHidden must be positive, got {PredictorHidden}", nameof(PredictorHidden));
-    }
+    /// <summary>"fp32" or "bf16" (bf16 compute, fp32 master weights; GPU).</summary>
+    [AllowedValues("fp32", "bf16", ErrorMessage = "Model:Precision must be 'fp32' or 'bf16'")]
+    public string Precision { get; set; } = "fp32";
+
+    /// <summary>NHWC memory format for convolutions (GPU).</summary>
+    public bool ChannelsLast { get; set; }
 }

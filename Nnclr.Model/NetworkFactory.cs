@@ -9,8 +9,12 @@ public static class NetworkFactory
     /// <summary>A backbone for <paramref name="options"/>, initialised as torchvision does (Kaiming fan-out convs, BN 1/0).</summary>
     public static Module<Tensor, Tensor> CreateBackbone(ModelOptions options, long seed)
     {
-        options.Validate();
-        Module<Tensor, Tensor> net = options.Arch == "tiny" ? new TinyBackbone() : new ResNetBackbone(options.Arch, options.Stem);
+        OptionsRules.Require(options);
+        var b = options.Backbone;
+        // Model:Backbone is "tiny-cnn", "resnetNN" (ImageNet stem) or "resnetNN-cifar" (CIFAR stem).
+        Module<Tensor, Tensor> net = b == "tiny-cnn" ? new TinyBackbone()
+            : b.EndsWith("-cifar", StringComparison.Ordinal) ? new ResNetBackbone(b[..^"-cifar".Length], "cifar")
+            : new ResNetBackbone(b, "imagenet");
         Initialise(net, seed);
         return net;
     }

@@ -24,8 +24,7 @@ public sealed class SupportSet : IDisposable
     public SupportSet(long size, long dim, long batchSize, Generator generator, Device device)
     {
         if (batchSize < 1) throw new ArgumentException($"support-set batch size must be positive, got {batchSize}", nameof(batchSize));
-        if (size < batchSize || size % batchSize != 0)
-            throw new ArgumentException($"Nnclr.SupportSetSize ({size}) must be a positive multiple of the batch size ({batchSize})", nameof(size));
+        if (NnclrOptions.SupportSetProblem(size, batchSize) is { } problem) throw new ArgumentException(problem, nameof(size));
         Size = size; Dim = dim; BatchSize = batchSize;
         using (var scope = torch.NewDisposeScope())
         {

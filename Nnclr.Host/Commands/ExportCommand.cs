@@ -29,18 +29,26 @@ public sealed class ExportCommand : ICliCommand
         var checkpoint = args.String("checkpoint");
         if (random == (checkpoint is not null)) throw new CliException("give exactly one of --checkpoint and --random-init");
         ModelOptions? model = null;
+        string arch = "", stem = "";
         long seed = 0;
         if (random)
         {
+            arch = args.Required("arch");
+            stem = args.String("stem") ?? "cifar";
+            if (stem is not ("cifar" or "imagenet")) throw new CliException($"--stem: '{stem}' is not one of cifar, imagenet");
             model = new ModelOptions
             {
-                Arch = args.Required("arch"), Stem = args.String("stem") ?? "cifar",
+                // Model:Backbone spelling: "tiny-cnn", "resnetNN" (ImageNet stem) or "resnetNN-cifar".
+                Backbone = arch is "tiny" or "tiny-cnn" ? "tiny-cnn" : stem == "cifar" ? arch + "-cifar" : arch,
                 ProjectorHidden = args.Int("projector-hidden") ?? 2048, ProjectorOut = args.Int("projector-out") ?? 256,
                 PredictorHidden = args.Int("predictor-hidden") ?? 4096,
             };
             seed = args.Long("seed") ?? 0;
-            try { model.Validate(); }
-            catch (ArgumentException e) { throw new CliException(e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)); }
+            if (OptionsRules.AttributeProblems(model).FirstOrDefault() is { } problem)
+                throw new CliException(problem.Replace("Model:Backbone", "--arch", StringComparison.Ordinal)
+                    .Replace("Model:ProjectorHidden", "--projector-hidden", StringComparison.Ordinal)
+                    .Replace("Model:ProjectorOut", "--projector-out", StringComparison.Ordinal)
+                    .Replace("Model:PredictorHidden", "--predictor-hidden", StringComparison.Ordinal));
         }
         args.EnsureAllUsed();
 
@@ -50,7 +58,7 @@ public sealed class ExportCommand : ICliCommand
         {
             if (model is not null)
             {
-                source = $"random-init {model.Arch} ({model.Stem} stem, seed {seed})";
+                source = $"random-init {arch} ({stem} stem, seed {seed})";
                 using var module = heads ? (TorchSharp.torch.nn.Module)NetworkFactory.CreateNetwork(model, seed) : NetworkFactory.CreateBackbone(model, seed);
                 SafetensorsExporter.Export(module, output, heads);
             }

@@ -2,6 +2,7 @@ using System.Collections;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Nnclr.Model;
 
 namespace Nnclr.Host.Configuration;
 

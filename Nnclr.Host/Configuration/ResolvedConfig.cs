@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Nnclr.Model;
 using Nnclr.Model.Runtime;
 
 namespace Nnclr.Host.Configuration;

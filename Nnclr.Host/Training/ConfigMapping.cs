@@ -1,52 +1,20 @@
 using Nnclr.Data.Augment;
 using Nnclr.Host.Configuration;
-using ModelOpts = Nnclr.Model.ModelOptions;
-using TrainerOpts = Nnclr.Model.NnclrOptions;
 
 namespace Nnclr.Host.Training;
 
-/// <summary>Translates the host's configuration sections into Nnclr.Model's and Nnclr.Data's option types.</summary>
+/// <summary>
+/// Builds the model and data objects a run needs from the bound sections. The Model, Nnclr and Optim sections are
+/// Nnclr.Model's own option types, passed through unchanged (no value renaming between layers).
+/// </summary>
 public static class ConfigMapping
 {
-    /// <summary>Backbone and heads.</summary>
-    public static ModelOpts ToModel(ResolvedConfig cfg)
-    {
-        var b = cfg.Model.Backbone;
-        var (arch, stem) = b == "tiny-cnn" ? ("tiny", "cifar")
-            : b.EndsWith("-cifar", StringComparison.Ordinal) ? (b[..^"-cifar".Length], "cifar")
-            : (b, "imagenet");
-        return new ModelOpts
-        {
-            Arch = arch, Stem = stem,
-            ProjectorHidden = cfg.Model.ProjectorHidden, ProjectorOut = cfg.Model.ProjectorOut, PredictorHidden = cfg.Model.PredictorHidden,
-        };
-    }
-
-    /// <summary>Support set, loss, optimiser and schedule; the schedule spans Optim:Epochs whatever Run:MaxSteps says.</summary>
-    public static TrainerOpts ToTrainer(ResolvedConfig cfg, long stepsPerEpoch) => new()
-    {
-        SupportSetSize = cfg.Nnclr.SupportSetSize,
-        Temperature = cfg.Nnclr.Temperature,
-        TopK = cfg.Nnclr.TopK,
-        Loss = cfg.Nnclr.Loss == "same-view-negatives" ? "simclr" : cfg.Nnclr.Loss,
-        Optimizer = cfg.Optim.Optimizer,
-        BaseLr = cfg.Optim.LearningRate,
-        WeightDecay = cfg.Optim.WeightDecay,
-        Momentum = cfg.Optim.Momentum,
-        LarsEta = cfg.Optim.LarsEta,
-        WarmupSteps = cfg.Optim.WarmupEpochs * stepsPerEpoch,
-        TotalSteps = cfg.Optim.Epochs * stepsPerEpoch,
-        Precision = cfg.Model.Precision,
-        ChannelsLast = cfg.Model.ChannelsLast,
-        Seed = cfg.Run.Seed,
-    };
-
-    /// <summary>The trainer a run, a benchmark or an evaluation uses; a setting the trainer rejects is a configuration error.</summary>
+    /// <summary>The trainer a run or a benchmark uses (the schedule spans Optim:Epochs whatever Run:MaxSteps says); a setting the trainer rejects is a configuration error.</summary>
     public static Nnclr.Model.NnclrTrainer CreateTrainer(ResolvedConfig cfg, long stepsPerEpoch, TorchSharp.torch.Device device)
     {
         try
         {
-            return new Nnclr.Model.NnclrTrainer(ToModel(cfg), ToTrainer(cfg, stepsPerEpoch), cfg.Optim.BatchSize, device);
+            return new Nnclr.Model.NnclrTrainer(cfg.Model, cfg.Nnclr, cfg.Optim, stepsPerEpoch, cfg.Run.Seed, device);
         }
         catch (ArgumentException e)
         {
@@ -59,7 +27,7 @@ public static class ConfigMapping
     {
         try
         {
-            return new Nnclr.Model.FeatureNetwork(ToModel(cfg), cfg.Run.Seed, cfg.Model.Precision, cfg.Model.ChannelsLast, device);
+            return new Nnclr.Model.FeatureNetwork(cfg.Model, cfg.Run.Seed, device);
         }
         catch (ArgumentException e)
         {

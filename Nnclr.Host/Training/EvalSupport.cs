@@ -49,7 +49,7 @@ public sealed class EvalSupport : IDisposable
         {
             (state, var meta, var path) = ReadCheckpoint(checkpoint);
             Config = NnclrConfiguration.FromJson(meta.ConfigJson, path);
-            CheckpointFit.Require(path, state, ConfigMapping.ToModel(Config), ConfigMapping.ToTrainer(Config, stepsPerEpoch: 1)); // sizes from the stored config only once the tensors agree
+            CheckpointFit.Require(path, state, Config.Model, Config.Nnclr); // sizes from the stored config only once the tensors agree
             Source = $"checkpoint {path} (step {meta.Step})";
         }
         else

@@ -9,11 +9,11 @@ public static class CheckpointFit
 {
     /// <summary>
     /// Throws <see cref="CheckpointFormatException"/> naming <paramref name="path"/> unless the support set and head
-    /// tensors of <paramref name="state"/> have the shapes <paramref name="model"/> and <paramref name="trainer"/> imply.
+    /// tensors of <paramref name="state"/> have the shapes <paramref name="model"/> and <paramref name="nnclr"/> imply.
     /// </summary>
-    public static void Require(string path, TrainerState state, ModelOptions model, NnclrOptions trainer)
+    public static void Require(string path, TrainerState state, ModelOptions model, NnclrOptions nnclr)
     {
-        long q = trainer.SupportSetSize, d = model.ProjectorOut, h = model.ProjectorHidden, p = model.PredictorHidden;
+        long q = nnclr.SupportSetSize, d = model.ProjectorOut, h = model.ProjectorHidden, p = model.PredictorHidden;
         Expect(path, state, "support.queue", [q, d]);
         Expect(path, state, "support.labels", [q]);
         Expect(path, state, "model.projector.3.weight", [h, h]);

@@ -21,8 +21,9 @@ public sealed class FeatureNetwork : IDisposable
     private readonly bool _channelsLast;
 
     /// <summary>A randomly initialised backbone for <paramref name="model"/> and <paramref name="seed"/> on <paramref name="device"/>.</summary>
-    public FeatureNetwork(ModelOptions model, long seed, string precision, bool channelsLast, Device device)
+    public FeatureNetwork(ModelOptions model, long seed, Device device)
     {
+        bool channelsLast = model.ChannelsLast;
         _backbone = NetworkFactory.CreateBackbone(model, seed);
         _backbone.to(device);
         _channelsLast = channelsLast;
@@ -30,7 +31,7 @@ public sealed class FeatureNetwork : IDisposable
             foreach (var m in _backbone.modules())
                 if (m is ConvLayer conv) conv.ToChannelsLast();
         _backbone.eval();
-        _computeType = precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+        _computeType = model.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
         _entries = StateDictOrder.Entries(_backbone).Select(e => (e.Key, e.Tensor)).ToList();
         Device = device;
     }

@@ -19,8 +19,12 @@ public sealed class NnclrTrainer : IDisposable
     private readonly LrSchedule _schedule;
     // Loss variant parsed from options.
     private readonly LossVariant _loss;
-    // Settings, validated at construction.
-    private readonly NnclrOptions _options;
+    // Nearest neighbour drawn among the top k rows (Nnclr:TopK), ≥ 1.
+    private readonly int _topK;
+    // Softmax temperature τ (Nnclr:Temperature), > 0.
+    private readonly double _temperature;
+    // Inputs get NHWC strides when true (Model:ChannelsLast).
+    private readonly bool _channelsLast;
     // Images per view per step (N); views have 2N rows.
     private readonly int _batchSize;
     // Compute dtype of activations: Float32 or BFloat16.
@@ -28,29 +32,36 @@ public sealed class NnclrTrainer : IDisposable
     // Optimiser steps taken.
     private long _step;
 
-    /// <summary>Builds everything from <paramref name="options"/>.Seed; throws <see cref="ArgumentException"/> naming a bad setting.</summary>
-    public NnclrTrainer(ModelOptions model, NnclrOptions options, int batchSize, Device device)
+    /// <summary>
+    /// Builds everything from <paramref name="seed"/> and the three configuration sections; the schedule warms up for
+    /// Optim:WarmupEpochs and decays to 0 at Optim:Epochs, <paramref name="stepsPerEpoch"/> steps each. Throws
+    /// <see cref="ArgumentException"/> naming the first bad setting (<see cref="OptionsRules"/>).
+    /// </summary>
+    public NnclrTrainer(ModelOptions model, NnclrOptions nnclr, OptimOptions optim, long stepsPerEpoch, long seed, Device device)
     {
-        model.Validate();
-        options.Validate(batchSize);
-        _options = options;
+        OptionsRules.Require(model, nnclr, optim);
+        if (stepsPerEpoch < 1) throw new ArgumentException($"steps per epoch must be positive, got {stepsPerEpoch}", nameof(stepsPerEpoch));
+        int batchSize = optim.BatchSize;
         _batchSize = batchSize;
-        _loss = LossVariants.Parse(options.Loss);
-        _computeType = options.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
-        _net = NetworkFactory.CreateNetwork(model, options.Seed);
+        _loss = LossVariants.Parse(nnclr.Loss);
+        _topK = nnclr.TopK;
+        _temperature = nnclr.Temperature;
+        _channelsLast = model.ChannelsLast;
+        _computeType = model.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+        _net = NetworkFactory.CreateNetwork(model, seed);
         _net.to(device);
-        if (options.ChannelsLast) _net.ToChannelsLast();
+        if (model.ChannelsLast) _net.ToChannelsLast();
         _net.train();
         var parameters = StateDictOrder.Entries(_net).Where(e => e.IsParameter).Select(e => (e.Key, (Parameter)e.Tensor)).ToList();
-        _optimizer = options.Optimizer switch
+        _optimizer = optim.Optimizer switch
         {
-            "lars" => new Lars(parameters, options.Momentum, options.WeightDecay, options.LarsEta, options.LarsClipLr),
-            "sgd" => new Sgd(parameters, options.Momentum, options.WeightDecay),
-            _ => new AdamW(parameters, options.WeightDecay),
+            "lars" => new Lars(parameters, optim.Momentum, optim.WeightDecay, optim.LarsEta, clipLr: true),
+            "sgd" => new Sgd(parameters, optim.Momentum, optim.WeightDecay),
+            _ => new AdamW(parameters, optim.WeightDecay),
         };
-        _schedule = new LrSchedule(LrSchedule.ScaledPeak(options.BaseLr, batchSize), options.WarmupSteps, options.TotalSteps);
-        _generator = new Generator(unchecked((ulong)options.Seed + 3));
-        _support = new SupportSet(options.SupportSetSize, model.ProjectorOut, batchSize, _generator, device);
+        _schedule = new LrSchedule(LrSchedule.ScaledPeak(optim.LearningRate, batchSize), optim.WarmupEpochs * stepsPerEpoch, optim.Epochs * stepsPerEpoch);
+        _generator = new Generator(unchecked((ulong)seed + 3));
+        _support = new SupportSet(nnclr.SupportSetSize, model.ProjectorOut, batchSize, _generator, device);
         CurrentLr = _schedule.At(0);
     }
 
@@ -84,10 +95,10 @@ public sealed class NnclrTrainer : IDisposable
         var x = Prepare(views);
         var (z1, p1) = _net.Forward(x.narrow(0, 0, _batchSize));
         var (z2, p2) = _net.Forward(x.narrow(0, _batchSize, _batchSize));
-        var (nn1, idx1) = _support.Nearest(z1, _options.TopK, _generator);
-        var (nn2, _) = _support.Nearest(z2, _options.TopK, _generator);
+        var (nn1, idx1) = _support.Nearest(z1, _topK, _generator);
+        var (nn2, _) = _support.Nearest(z2, _topK, _generator);
         var hits = _support.Hits(idx1, labels);
-        var loss = NnclrLoss.Compute(nn1, p1, nn2, p2, _options.Temperature, _loss);
+        var loss = NnclrLoss.Compute(nn1, p1, nn2, p2, _temperature, _loss);
         loss.backward();
         CurrentLr = _schedule.At(_step);
         _optimizer.Step(CurrentLr);
@@ -113,7 +124,7 @@ public sealed class NnclrTrainer : IDisposable
     private Tensor Prepare(Tensor images)
     {
         var x = images.dtype == _computeType ? images : images.to(_computeType);
-        if (_options.ChannelsLast && x.shape[1] > 1 && x.stride(1) != 1)
+        if (_channelsLast && x.shape[1] > 1 && x.stride(1) != 1)
             x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
         return x;
     }

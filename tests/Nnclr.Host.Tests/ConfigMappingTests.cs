@@ -1,5 +1,6 @@
 using Nnclr.Host.Configuration;
 using Nnclr.Host.Training;
+using Nnclr.Model;
 
 namespace Nnclr.Host.Tests;
 
@@ -9,26 +10,32 @@ public sealed class ConfigMappingTests
         NnclrConfiguration.Resolve(new TrainFlags { Preset = preset, Overrides = set.ToDictionary(s => s.Key, s => (string?)s.Value) });
 
     [Theory]
-    [InlineData("resnet18-cifar", "resnet18", "cifar")]
-    [InlineData("resnet50", "resnet50", "imagenet")]
-    [InlineData("resnet34-cifar", "resnet34", "cifar")]
-    [InlineData("tiny-cnn", "tiny", "cifar")]
-    public void ToModel_Backbone_MapsArchAndStem(string backbone, string arch, string stem)
+    [InlineData("tiny-cnn", typeof(TinyBackbone))]
+    [InlineData("resnet18-cifar", typeof(ResNetBackbone))]
+    public void Resolve_Backbone_IsTheValueTheModelBuilds(string backbone, Type expected)
     {
-        var m = ConfigMapping.ToModel(Resolve("demo", ("Model:Backbone", backbone)));
-        Assert.Equal((arch, stem), (m.Arch, m.Stem));
+        var cfg = Resolve("demo", ("Model:Backbone", backbone));
+        Assert.Equal(backbone, cfg.Model.Backbone);
+        using var net = NetworkFactory.CreateBackbone(cfg.Model, 0);
+        Assert.IsType(expected, net);
     }
 
     [Fact]
-    public void ToTrainer_GpuPreset_ScheduleSpansEpochsAndWarmupInSteps()
+    public void Resolve_LossSameViewNegatives_IsTheValueTheModelParses()
     {
-        var cfg = Resolve("cifar10-resnet18", ("Run:MaxSteps", "10"), ("Nnclr:Loss", "same-view-negatives"));
-        var t = ConfigMapping.ToTrainer(cfg, stepsPerEpoch: 97);
-        Assert.Equal(10 * 97, t.WarmupSteps);           // 10 warm-up epochs
-        Assert.Equal(200 * 97, t.TotalSteps);           // the schedule ignores Run:MaxSteps, so a cut-short run is a prefix
-        Assert.Equal("simclr", t.Loss);
-        Assert.Equal(("bf16", true), (t.Precision, t.ChannelsLast));
-        Assert.Equal((65536, 0.2, 0.4, 0.02), (t.SupportSetSize, t.Temperature, t.BaseLr, t.LarsEta));
+        var cfg = Resolve("demo", ("Nnclr:Loss", "same-view-negatives"));
+        Assert.Equal("same-view-negatives", cfg.Nnclr.Loss);
+        Assert.Equal(LossVariant.SimClr, LossVariants.Parse(cfg.Nnclr.Loss));
+    }
+
+    [Fact]
+    public void CreateTrainer_DemoPreset_ScheduleSpansEpochsInSteps()
+    {
+        var cfg = Resolve("demo", ("Run:MaxSteps", "10"), ("Optim:WarmupEpochs", "2"));
+        using var t = ConfigMapping.CreateTrainer(cfg, stepsPerEpoch: 97, TorchSharp.torch.CPU);
+        // The schedule ignores Run:MaxSteps (a cut-short run is a prefix): 2 × 97 warm-up steps, 6 × 97 in all.
+        var expected = new LrSchedule(LrSchedule.ScaledPeak(0.4, 128), 2 * 97, 6 * 97).At(0);
+        Assert.Equal(expected, t.CurrentLr);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class FuzzTests : IDisposable
                 _ = ConfigDiff.Compare(meta.ConfigJson, config);
                 // What `eval knn` does before it allocates anything from the stored configuration.
                 var cfg = NnclrConfiguration.FromJson(meta.ConfigJson, path);
-                CheckpointFit.Require(path, state, ConfigMapping.ToModel(cfg), ConfigMapping.ToTrainer(cfg, 1));
+                CheckpointFit.Require(path, state, cfg.Model, cfg.Nnclr);
             }, e => e is CheckpointFormatException or ConfigurationException or JsonException, i);
             if (outcome) opened++; else refused++;
         }

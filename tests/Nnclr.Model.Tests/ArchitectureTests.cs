@@ -89,16 +89,16 @@ public sealed class ArchitectureTests
     public void Backbones_Forward_GivePooledFeatures()
     {
         using var scope = torch.NewDisposeScope();
-        using var tiny = NetworkFactory.CreateBackbone(new ModelOptions { Arch = "tiny" }, 1);
+        using var tiny = NetworkFactory.CreateBackbone(new ModelOptions { Backbone = "tiny-cnn" }, 1);
         Assert.Equal(new long[] { 2, 256 }, tiny.call(torch.randn(2, 3, 16, 16)).shape);
-        using var r18 = NetworkFactory.CreateBackbone(new ModelOptions { Arch = "resnet18", Stem = "cifar" }, 1);
+        using var r18 = NetworkFactory.CreateBackbone(new ModelOptions { Backbone = "resnet18-cifar" }, 1);
         Assert.Equal(new long[] { 2, 512 }, r18.call(torch.randn(2, 3, 8, 8)).shape);
     }
 
     [Fact]
     public void Network_HeadKeys_FollowPyTorchSequentialNames()
     {
-        using var net = NetworkFactory.CreateNetwork(new ModelOptions { Arch = "tiny", ProjectorHidden = 8, ProjectorOut = 4, PredictorHidden = 6 }, 0);
+        using var net = NetworkFactory.CreateNetwork(new ModelOptions { Backbone = "tiny-cnn", ProjectorHidden = 16, ProjectorOut = 8, PredictorHidden = 16 }, 0);
         var keys = StateDictOrder.Entries(net).Select(e => e.Key).ToList();
         Assert.Contains("backbone.conv1.weight", keys);
         Assert.Contains("projector.0.weight", keys);
@@ -110,7 +110,7 @@ public sealed class ArchitectureTests
     [Fact]
     public void CreateNetwork_SameSeed_SameWeights()
     {
-        var o = new ModelOptions { Arch = "tiny", ProjectorHidden = 8, ProjectorOut = 4, PredictorHidden = 6 };
+        var o = new ModelOptions { Backbone = "tiny-cnn", ProjectorHidden = 16, ProjectorOut = 8, PredictorHidden = 16 };
         using var a = NetworkFactory.CreateNetwork(o, 5);
         using var b = NetworkFactory.CreateNetwork(o, 5);
         using var c = NetworkFactory.CreateNetwork(o, 6);

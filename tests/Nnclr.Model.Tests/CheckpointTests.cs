@@ -20,7 +20,7 @@ public sealed class CheckpointTests : IDisposable
     private static readonly Lazy<TrainerState> State = new(() =>
     {
         TorchSetup.Ensure();
-        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(topK: 2), 16, torch.CPU);
+        using var t = TrainerData.Trainer(16, topK: 2);
         TrainerData.Run(t, 0, 2);
         return t.Snapshot();
     });

@@ -38,7 +38,7 @@ public sealed class ExportTests : IDisposable
     [Fact]
     public void Export_RandomResNet18_IndependentReaderSeesTorchvisionKeysShapesDtypes()
     {
-        using var backbone = NetworkFactory.CreateBackbone(new ModelOptions { Arch = "resnet18", Stem = "imagenet" }, 0);
+        using var backbone = NetworkFactory.CreateBackbone(new ModelOptions { Backbone = "resnet18" }, 0);
         var path = Path.Combine(_dir, "r18.safetensors");
         SafetensorsExporter.Export(backbone, path);
         var (tensors, dataLength, meta) = Parse(path);
@@ -81,7 +81,7 @@ public sealed class ExportTests : IDisposable
     [Fact]
     public void Export_SameSeedTwice_IdenticalBytes()
     {
-        var o = new ModelOptions { Arch = "resnet18", Stem = "cifar" };
+        var o = new ModelOptions { Backbone = "resnet18-cifar" };
         string a = Path.Combine(_dir, "a.safetensors"), b = Path.Combine(_dir, "b.safetensors");
         using (var net = NetworkFactory.CreateBackbone(o, 42)) SafetensorsExporter.Export(net, a);
         using (var net = NetworkFactory.CreateBackbone(o, 42)) SafetensorsExporter.Export(net, b);
@@ -91,7 +91,7 @@ public sealed class ExportTests : IDisposable
     [Fact]
     public void Export_FromTrainerState_StripsPrefixAndOptionallyKeepsHeads()
     {
-        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(), 16, torch.CPU);
+        using var t = TrainerData.Trainer(16);
         var state = t.Snapshot();
         string plain = Path.Combine(_dir, "p.safetensors"), heads = Path.Combine(_dir, "h.safetensors"), live = Path.Combine(_dir, "l.safetensors");
         SafetensorsExporter.Export(state, plain);

@@ -101,7 +101,7 @@ public sealed class LossTests
     public void Parse_UnknownVariant_NamesTheSetting()
     {
         var e = Assert.Throws<ArgumentException>(() => LossVariants.Parse("infonce"));
-        Assert.Contains("Nnclr.Loss", e.Message);
+        Assert.Contains("Nnclr:Loss", e.Message);
     }
 
     private static Tensor T(double[,] m)

@@ -24,7 +24,7 @@ public sealed class RunIdentityTests : IDisposable
     private static readonly Lazy<TrainerState> State = new(() =>
     {
         TorchSetup.Ensure();
-        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(), 16, torch.CPU);
+        using var t = TrainerData.Trainer(16);
         TrainerData.Run(t, 0, 1);
         return t.Snapshot();
     });
@@ -157,7 +157,7 @@ public sealed class RunIdentityTests : IDisposable
     [Fact]
     public void Restore_NullOrMisShapedScalars_RefusedBeforeAnyCopy()
     {
-        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(), 16, torch.CPU);
+        using var t = TrainerData.Trainer(16);
         var before = t.Snapshot();
         var bad = new TrainerState(State.Value.Tensors.Select(x => x.Name == "support.pointer" ? StateTensor.Scalar(x.Name, 5) : x));
         Assert.NotNull(CheckpointUse.TryRestore(t)(bad));

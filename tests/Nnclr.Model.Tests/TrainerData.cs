@@ -3,13 +3,20 @@ namespace Nnclr.Model.Tests;
 /// <summary>Small real batches for trainer tests: CIFAR images pooled to 16×16; view 2 is the mirrored, dimmed view 1.</summary>
 internal static class TrainerData
 {
-    public static ModelOptions TinyModel() => new() { Arch = "tiny", ProjectorHidden = 64, ProjectorOut = 32, PredictorHidden = 64 };
+    public static ModelOptions TinyModel(string precision = "fp32", bool channelsLast = false) =>
+        new() { Backbone = "tiny-cnn", ProjectorHidden = 64, ProjectorOut = 32, PredictorHidden = 64, Precision = precision, ChannelsLast = channelsLast };
 
-    public static NnclrOptions Options(string optimizer = "lars", int topK = 1, string precision = "fp32", long seed = 0) => new()
+    public static NnclrOptions Options(int topK = 1) => new() { SupportSetSize = 64, Temperature = 0.2, TopK = topK };
+
+    /// <summary>One step per "epoch": 2 warm-up steps, cosine decay to 0 at step 60.</summary>
+    public static OptimOptions Optim(int batchSize, string optimizer = "lars") => new()
     {
-        SupportSetSize = 64, Temperature = 0.2, TopK = topK, Optimizer = optimizer, BaseLr = optimizer == "adamw" ? 0.01 : 0.4,
-        WarmupSteps = 2, TotalSteps = 60, Precision = precision, Seed = seed,
+        Optimizer = optimizer, BatchSize = batchSize, LearningRate = optimizer == "adamw" ? 0.01 : 0.4, WarmupEpochs = 2, Epochs = 60,
     };
+
+    /// <summary>A tiny trainer on the CPU with batch <paramref name="n"/>.</summary>
+    public static NnclrTrainer Trainer(int n, string optimizer = "lars", int topK = 1, string precision = "fp32", long seed = 0, bool channelsLast = false) =>
+        new(TinyModel(precision, channelsLast), Options(topK), Optim(n, optimizer), stepsPerEpoch: 1, seed, torch.CPU);
 
     /// <summary>Batch number <paramref name="index"/> of size N: views [2N, 3, 16, 16] fp32 and labels [N], both owned by the caller's scope.</summary>
     public static (Tensor Views, Tensor Labels) Batch(int index, int n)

@@ -17,8 +17,8 @@ public sealed class TrainerTests
     [Fact]
     public void Step_TwoTrainersSameSeed_BitIdenticalState()
     {
-        using var a = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(topK: 2), N, torch.CPU);
-        using var b = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(topK: 2), N, torch.CPU);
+        using var a = TrainerData.Trainer(N, topK: 2);
+        using var b = TrainerData.Trainer(N, topK: 2);
         var la = TrainerData.Run(a, 0, 4);
         var lb = TrainerData.Run(b, 0, 4);
         Assert.Equal(la, lb);
@@ -31,19 +31,19 @@ public sealed class TrainerTests
     [InlineData("adamw")]
     public void Restore_FromCheckpointFile_ContinuesBitIdenticalToUninterruptedRun(string optimizer)
     {
-        using var uninterrupted = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(optimizer, topK: 2), N, torch.CPU);
+        using var uninterrupted = TrainerData.Trainer(N, optimizer: optimizer, topK: 2);
         TrainerData.Run(uninterrupted, 0, 6);
 
         var path = Path.Combine(Path.GetTempPath(), $"nnclr-resume-{Guid.NewGuid():N}.nnclr");
         try
         {
-            using (var first = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(optimizer, topK: 2), N, torch.CPU))
+            using (var first = TrainerData.Trainer(N, optimizer: optimizer, topK: 2))
             {
                 TrainerData.Run(first, 0, 3);
                 CheckpointFile.Write(path, first.Snapshot(), new CheckpointMeta { Step = first.StepCount });
             }
             // A different seed: everything it initialised differently must be overwritten by Restore.
-            using var resumed = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(optimizer, topK: 2, seed: 99), N, torch.CPU);
+            using var resumed = TrainerData.Trainer(N, optimizer: optimizer, topK: 2, seed: 99);
             var (state, meta) = CheckpointFile.Read(path);
             resumed.Restore(state);
             Assert.Equal(3, resumed.StepCount);
@@ -57,8 +57,8 @@ public sealed class TrainerTests
     [Fact]
     public void Restore_OtherOptimiser_ThrowsNamingTensor()
     {
-        using var lars = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options("lars"), N, torch.CPU);
-        using var adam = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options("adamw"), N, torch.CPU);
+        using var lars = TrainerData.Trainer(N, optimizer: "lars");
+        using var adam = TrainerData.Trainer(N, optimizer: "adamw");
         var e = Assert.Throws<ArgumentException>(() => adam.Restore(lars.Snapshot()));
         Assert.Contains("optim.", e.Message);
     }
@@ -69,8 +69,8 @@ public sealed class TrainerTests
         // Same data, same seed; bf16 compute with fp32 masters vs plain fp32. Single steps are noisy (a rounding
         // difference can change which support-set row is nearest), so the tolerance is on the trajectory: each
         // 10-step window's mean loss within 0.15 of fp32's, and the 50-step means within 0.05 (losses fall from ~2.9 to ~1).
-        using var fp32 = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(precision: "fp32"), N, torch.CPU);
-        using var bf16 = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(precision: "bf16"), N, torch.CPU);
+        using var fp32 = TrainerData.Trainer(N, precision: "fp32");
+        using var bf16 = TrainerData.Trainer(N, precision: "bf16");
         var a = TrainerData.Run(fp32, 0, 50);
         var b = TrainerData.Run(bf16, 0, 50);
         var windowGaps = Enumerable.Range(0, 5).Select(w => Math.Abs(a.Skip(10 * w).Take(10).Average() - b.Skip(10 * w).Take(10).Average())).ToList();
@@ -86,8 +86,8 @@ public sealed class TrainerTests
     [Fact]
     public void Bf16_Features_WithinBf16PrecisionOfFp32()
     {
-        using var fp32 = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(precision: "fp32"), N, torch.CPU);
-        using var bf16 = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(precision: "bf16"), N, torch.CPU);
+        using var fp32 = TrainerData.Trainer(N, precision: "fp32");
+        using var bf16 = TrainerData.Trainer(N, precision: "bf16");
         using var scope = torch.NewDisposeScope();
         var (views, _) = TrainerData.Batch(3, N);
         var f32 = fp32.Features(views);
@@ -102,10 +102,8 @@ public sealed class TrainerTests
     [Fact]
     public void ChannelsLast_ThreeSteps_MatchesContiguous()
     {
-        var cl = TrainerData.Options();
-        cl.ChannelsLast = true;
-        using var plain = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(), N, torch.CPU);
-        using var nhwc = new NnclrTrainer(TrainerData.TinyModel(), cl, N, torch.CPU);
+        using var plain = TrainerData.Trainer(N);
+        using var nhwc = TrainerData.Trainer(N, channelsLast: true);
         var conv = nhwc.Network.modules().OfType<ConvLayer>().Last().Weight;
         Assert.Equal(1, conv.stride(1)); // NHWC strides: channels innermost
         var a = TrainerData.Run(plain, 0, 3);
@@ -117,7 +115,7 @@ public sealed class TrainerTests
     [Fact]
     public void Step_Outputs_AreDeviceScalarsAndSupportSetAdvances()
     {
-        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(), N, torch.CPU);
+        using var t = TrainerData.Trainer(N);
         using var scope = torch.NewDisposeScope();
         var initial = t.SupportSet.Queue.clone();
         var (views, labels) = TrainerData.Batch(0, N);
@@ -143,7 +141,7 @@ public sealed class TrainerTests
     [Fact]
     public void Step_SameImagesAgain_FindsSameLabelNeighbours()
     {
-        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(), N, torch.CPU);
+        using var t = TrainerData.Trainer(N);
         TrainerData.Run(t, 0, 1);
         using var scope = torch.NewDisposeScope();
         var (views, labels) = TrainerData.Batch(0, N); // the batch just enqueued: most NNs are the images themselves
@@ -156,14 +154,14 @@ public sealed class TrainerTests
     {
         var o = TrainerData.Options();
         o.SupportSetSize = 100;
-        var e = Assert.Throws<ArgumentException>(() => new NnclrTrainer(TrainerData.TinyModel(), o, N, torch.CPU));
-        Assert.Contains("Nnclr.SupportSetSize", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => new NnclrTrainer(TrainerData.TinyModel(), o, TrainerData.Optim(N), 1, 0, torch.CPU));
+        Assert.Contains("Nnclr:SupportSetSize (100) must be a multiple of Optim:BatchSize", e.Message);
     }
 
     [Fact]
     public void Step_WrongViewCount_ThrowsWithShapes()
     {
-        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(), N, torch.CPU);
+        using var t = TrainerData.Trainer(N);
         using var scope = torch.NewDisposeScope();
         var e = Assert.Throws<ArgumentException>(() => t.Step(torch.zeros(N, 3, 16, 16), torch.zeros(N, dtype: ScalarType.Int64)));
         Assert.Contains($"[{2 * N}, 3, S, S]", e.Message);
@@ -172,7 +170,7 @@ public sealed class TrainerTests
     [Fact]
     public void Features_EvalModeNoGrad_DoesNotTouchRunningStats()
     {
-        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(), N, torch.CPU);
+        using var t = TrainerData.Trainer(N);
         TrainerData.Run(t, 0, 2);
         var before = t.Snapshot();
         using var scope = torch.NewDisposeScope();
@@ -192,8 +190,7 @@ public sealed class TrainerTests
         // The step allocates only TorchSharp's tensor wrappers (a fixed number per step), no per-sample arrays.
         long PerStep(int n)
         {
-            var o = TrainerData.Options();
-            using var t = new NnclrTrainer(TrainerData.TinyModel(), o, n, torch.CPU);
+            using var t = TrainerData.Trainer(n);
             using var scope = torch.NewDisposeScope();
             var (views, labels) = TrainerData.Batch(0, n);
             for (int i = 0; i < 3; i++) t.Step(views, labels).Dispose(); // warm-up
@@ -210,7 +207,7 @@ public sealed class TrainerTests
     [Fact]
     public void Snapshot_ReusingAnEarlierOne_WritesIntoItsArraysAndEqualsAFreshSnapshot()
     {
-        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(topK: 2), N, torch.CPU);
+        using var t = TrainerData.Trainer(N, topK: 2);
         TrainerData.Run(t, 0, 2);
         var first = t.Snapshot();
         var arrays = first.Tensors.Select(x => x.Data).ToArray();
@@ -227,10 +224,10 @@ public sealed class TrainerTests
     [Fact]
     public void Features_FeatureNetworkLoadedFromState_EqualsTheTrainersFeatures()
     {
-        using var t = new NnclrTrainer(TrainerData.TinyModel(), TrainerData.Options(), N, torch.CPU);
+        using var t = TrainerData.Trainer(N);
         TrainerData.Run(t, 0, 2);
-        using var net = new FeatureNetwork(TrainerData.TinyModel(), TrainerData.Options().Seed, "fp32", channelsLast: false, torch.CPU);
-        using var copied = new FeatureNetwork(TrainerData.TinyModel(), TrainerData.Options().Seed, "fp32", channelsLast: false, torch.CPU);
+        using var net = new FeatureNetwork(TrainerData.TinyModel(), seed: 0, torch.CPU);
+        using var copied = new FeatureNetwork(TrainerData.TinyModel(), seed: 0, torch.CPU);
         net.Load(t.Snapshot());
         copied.CopyFrom(t.Backbone);
         using var scope = torch.NewDisposeScope();

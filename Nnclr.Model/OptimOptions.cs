@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Nnclr.Host.Configuration;
+namespace Nnclr.Model;
 
-/// <summary>Section "Optim": optimiser, batch and schedule.</summary>
+/// <summary>Section "Optim": optimiser, batch and schedule, bound directly from configuration and read by <see cref="NnclrTrainer"/>.</summary>
 public sealed class OptimOptions
 {
     public const string Section = "Optim";
@@ -36,4 +36,11 @@ public sealed class OptimOptions
     /// <summary>Training length in epochs (unless Run:MaxSteps is set).</summary>
     [Range(1, 100000, ErrorMessage = "Optim:Epochs must be between {1} and {2}")]
     public int Epochs { get; set; } = 200;
+
+    /// <summary>Rules across fields that attributes cannot express.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (WarmupEpochs >= Epochs && WarmupEpochs > 0)
+            yield return $"Optim:WarmupEpochs ({WarmupEpochs}) must be less than Optim:Epochs ({Epochs})";
+    }
 }

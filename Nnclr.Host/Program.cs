@@ -29,11 +29,13 @@ public static class Program
             return 0;
         }
         // The one cancellation source of every command: SIGINT (Ctrl-C) and SIGTERM cancel it. Commands that check it
-        // (train, eval, bench pipeline: at the next step or evaluation batch) keep the process alive for the first
+        // (train, eval, bench pipeline: at the next step or evaluation batch; ingest folder: at the next chunk of images,
+        // with its report written) keep the process alive for the first
         // signal and end cleanly; a second signal, or any signal to a command that does not check it, terminates the
         // process as before. `train` hands the token to its host, whose console lifetime reacts to the same signals.
         using var cts = new CancellationTokenSource();
-        bool checksCancellation = command.Name is "train" or "eval knn" or "eval linear" or "bench pipeline";
+        bool checksCancellation = command.Name is "train" or "eval knn" or "eval linear" or "bench pipeline"
+            || (command.Name == "ingest" && rest.FirstOrDefault() == "folder");
         void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
         {
             context.Cancel = checksCancellation && !cts.IsCancellationRequested;

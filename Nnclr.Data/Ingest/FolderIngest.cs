@@ -39,6 +39,12 @@ public static class FolderIngest
         {
             return Ingest(inputDir, outDir, o, progress, skipped, written, started);
         }
+        catch (OperationCanceledException) when (o.Cancel.IsCancellationRequested)
+        {
+            // Stopped (SIGTERM/Ctrl-C): no manifest is written, so nothing looks complete; the report says so.
+            TryWriteReport(outDir, inputDir, written, skipped, o.Strict, failed: true, error: "stopped by a signal before the end; no dataset was written");
+            throw;
+        }
         catch (Exception e) when (e is not IngestException { Skipped.Count: > 0 } && e is IngestException or IOException or UnauthorizedAccessException or OutOfMemoryException)
         {
             // The report is written on every ending: here the ingest failed before or while writing records.
@@ -86,6 +92,7 @@ public static class FolderIngest
                 var errors = new string?[Chunk];
                 for (int start = 0; start < files.Count; start += Chunk)
                 {
+                    o.Cancel.ThrowIfCancellationRequested(); // a stop request: the catch in Run writes the report
                     int n = Math.Min(Chunk, files.Count - start);
                     Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
                     {
@@ -126,6 +133,7 @@ public static class FolderIngest
         int reencoded = 0;
         for (int start = 0; start < files.Count; start += Chunk)
         {
+            o.Cancel.ThrowIfCancellationRequested();
             int n = Math.Min(Chunk, files.Count - start);
             Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
             {

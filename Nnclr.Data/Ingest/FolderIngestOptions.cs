@@ -33,6 +33,9 @@ public sealed class FolderIngestOptions
     /// <summary>A labels file (relative path → class, see LabelsFile): every image at any depth is labelled from it; unlisted images are skipped and reported.</summary>
     public string? LabelsFile { get; init; }
 
+    /// <summary>Checked between chunks of images: a stop request ends the ingest with its report written and no manifest.</summary>
+    public CancellationToken Cancel { get; init; }
+
     /// <summary>Records per LZ4 block; 0 picks about 1 MiB of images per block.</summary>
     public int RecordsPerBlock { get; init; }
 

@@ -63,6 +63,7 @@ public sealed class IngestCommand : ICliCommand
                         Size = size, Strict = args.Flag("strict"), MaxParallelism = threads, Unlabelled = args.Flag("unlabelled"),
                         MaxMegapixels = args.Double("max-megapixels") ?? FolderIngestOptions.DefaultMaxMegapixels,
                         ShuffleSeed = (ulong)(args.Long("seed") ?? 1),
+                        Cancel = ct,
                     };
                     args.EnsureAllUsed();
                     var r = FolderIngest.Run(source, outDir, options, progress);

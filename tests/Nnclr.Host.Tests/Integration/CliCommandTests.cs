@@ -89,6 +89,29 @@ public sealed class CliCommandTests(DemoData demo) : IClassFixture<DemoData>
         Assert.Equal(500, result.RootElement.GetProperty("files").GetInt32());
     }
 
+    /// <summary>Issue #17 point 5: SIGTERM during an ingest ends it at the next chunk, with its report and no manifest.</summary>
+    [Fact]
+    public async Task IngestFolder_SigtermMidway_Exit130WithStoppedReportAndNoManifest()
+    {
+        var photos = Path.Combine(Path.GetDirectoryName(CifarArchive())!, "imagenet-sample-500");
+        // 2,000 inputs (file symlinks to the 500 photos, four times over), so the ingest is far from done when the signal arrives.
+        var input = Path.Combine(demo.Root, "many-photos-" + Guid.NewGuid().ToString("N")[..6]);
+        for (int k = 0; k < 4; k++)
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(input, $"copy{k}")).FullName;
+            foreach (var f in Directory.GetFiles(photos, "*.JPEG")) File.CreateSymbolicLink(Path.Combine(dir, Path.GetFileName(f)), f);
+        }
+        var outDir = Path.Combine(demo.Root, "stopped-ingest-" + Guid.NewGuid().ToString("N")[..6]);
+        using var p = new NnclrProcess(demo.Root, "ingest", "folder", input, "--unlabelled", "--size", "224", "--threads", "1", "--out", outDir);
+        await p.WaitUntilAsync(() => p.Output.Contains(" files, ", StringComparison.Ordinal), TimeSpan.FromMinutes(10), "the first chunk's progress line");
+        p.Terminate();
+        Assert.Equal(130, await p.WaitAsync(TimeSpan.FromMinutes(10)));
+        Assert.Contains("nnclr ingest: stopped", p.Output);
+        Assert.False(File.Exists(Path.Combine(outDir, "manifest.json")), "a stopped ingest must not look complete");
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "ingest-report.json")));
+        Assert.Contains("stopped by a signal", report.RootElement.ToString());
+    }
+
     private static string CifarArchive()
     {
         var env = Environment.GetEnvironmentVariable("NNCLR_SHARED_DATA");

@@ -61,9 +61,7 @@ public sealed class TrainingPorts : ITrainingPorts
         // A libtorch that does not load is a set-up error (exit 2, one line with the cause), not a failed run.
         try { TorchRuntime.EnsureLoaded(); }
         catch (TorchLoadException e) { throw new ConfigurationException(e.Message, e); }
-        Device = cfg.ResolveDevice();
-        if (Device.StartsWith("cuda", StringComparison.Ordinal) && !torch.cuda.is_available())
-            throw new ConfigurationException($"Pipeline:Device is '{Device}' but CUDA is not available (run './nnclr doctor')");
+        Device = cfg.ResolveDevice(); // refuses a CUDA device that does not load, with the cause and fix
         _device = torch.device(Device);
         if (cfg.Run.Deterministic) TorchRuntime.UseDeterministicAlgorithms();
         else if (Device.StartsWith("cuda", StringComparison.Ordinal))

@@ -35,25 +35,26 @@ internal static class Bilinear
     }
 
     /// <summary>
-    /// Resamples HWC uint8 <paramref name="hwc"/> (row stride <paramref name="inWidth"/>·3) into planar
-    /// <paramref name="dst"/> (3 planes of outH·outW) using the axis tables. <paramref name="rows"/> needs
-    /// (y1[last] − y0[0] + 1)·3·outW floats.
+    /// Resamples HWC uint8 <paramref name="hwc"/> (<paramref name="pixelBytes"/> bytes a pixel: 3 for RGB, 4 for RGBA
+    /// whose alpha is ignored; row stride <paramref name="inWidth"/>·pixelBytes) into planar <paramref name="dst"/>
+    /// (3 planes of outH·outW) using the axis tables. <paramref name="rows"/> needs (y1[last] − y0[0] + 1)·3·outW floats.
     /// </summary>
     public static void Resample(ReadOnlySpan<byte> hwc, int inWidth, int outH, int outW,
         ReadOnlySpan<int> x0, ReadOnlySpan<int> x1, ReadOnlySpan<float> xw0, ReadOnlySpan<float> xw1,
         ReadOnlySpan<int> y0, ReadOnlySpan<int> y1, ReadOnlySpan<float> yw0, ReadOnlySpan<float> yw1,
-        Span<float> rows, Span<float> dst)
+        Span<float> rows, Span<float> dst, int pixelBytes = 3)
     {
-        int rmin = y0[0], rmax = y1[outH - 1], stride = 3 * outW;
+        if (pixelBytes is not (3 or 4)) throw new ArgumentOutOfRangeException(nameof(pixelBytes), $"pixels are 3 (RGB) or 4 (RGBA) bytes, not {pixelBytes}");
+        int rmin = y0[0], rmax = y1[outH - 1], stride = 3 * outW, pb = pixelBytes;
         ref byte src = ref MemoryMarshal.GetReference(hwc);
         for (int r = rmin; r <= rmax; r++)
         {
-            int rowBase = r * inWidth * 3;
-            if (rowBase + inWidth * 3 > hwc.Length) throw new ArgumentException("input image is smaller than its declared size");
+            int rowBase = r * inWidth * pb;
+            if (rowBase + inWidth * pb > hwc.Length) throw new ArgumentException("input image is smaller than its declared size");
             var t = rows.Slice((r - rmin) * stride, stride);
             for (int o = 0; o < outW; o++)
             {
-                int a = rowBase + x0[o] * 3, b = rowBase + x1[o] * 3;
+                int a = rowBase + x0[o] * pb, b = rowBase + x1[o] * pb;
                 float wa = xw0[o], wb = xw1[o];
                 t[o] = Unsafe.Add(ref src, a) * wa + Unsafe.Add(ref src, b) * wb;
                 t[outW + o] = Unsafe.Add(ref src, a + 1) * wa + Unsafe.Add(ref src, b + 1) * wb;

@@ -5,8 +5,6 @@ public sealed class JpegScratch
 {
     // Decoded RGBA pixels: MaxSide² · 4 bytes.
     internal readonly byte[] Rgba;
-    // The same pixels as HWC RGB: MaxSide² · 3 bytes.
-    internal readonly byte[] Rgb;
     // The pixel-domain view buffers.
     internal readonly AugmentScratch Views;
     // The augmenter these were sized for.
@@ -16,6 +14,5 @@ public sealed class JpegScratch
     {
         Owner = owner; Views = views;
         Rgba = GC.AllocateUninitializedArray<byte>(maxSide * maxSide * 4, pinned: true);
-        Rgb = GC.AllocateUninitializedArray<byte>(maxSide * maxSide * 3, pinned: true);
     }
 }

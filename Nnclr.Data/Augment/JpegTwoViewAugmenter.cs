@@ -73,14 +73,14 @@ public sealed class JpegTwoViewAugmenter
                 }
             }
         }
-        RgbaToRgb(s.Rgba.AsSpan(0, w * h * 4), s.Rgb.AsSpan(0, w * h * 3));
         long decodeTicks = System.Diagnostics.Stopwatch.GetTimestamp() - t0;
         Scale(ref p1, fullW, fullH, w, h);
         Scale(ref p2, fullW, fullH, w, h);
-        var rgb = s.Rgb.AsSpan(0, w * h * 3);
-        _aug.Render(rgb, w, p1, _aug.Kernel1, _aug.View1, s.Views);
+        // The resampler reads the decoder's RGBA rows directly (alpha skipped): no RGBA → RGB pass over the whole image.
+        var pixels = s.Rgba.AsSpan(0, w * h * 4);
+        _aug.Render(pixels, w, p1, _aug.Kernel1, _aug.View1, s.Views, pixelBytes: 4);
         OutputWriter.Fp32(s.Views.Planar, OutSize * OutSize, _aug.Scale, _aug.Bias, view1);
-        _aug.Render(rgb, w, p2, _aug.Kernel2, _aug.View2, s.Views);
+        _aug.Render(pixels, w, p2, _aug.Kernel2, _aug.View2, s.Views, pixelBytes: 4);
         OutputWriter.Fp32(s.Views.Planar, OutSize * OutSize, _aug.Scale, _aug.Bias, view2);
         return decodeTicks;
     }
@@ -94,18 +94,5 @@ public sealed class JpegTwoViewAugmenter
         p.CropW = Math.Clamp((int)Math.Round(p.CropW * sx), 1, w - x);
         p.CropH = Math.Clamp((int)Math.Round(p.CropH * sy), 1, h - y);
         (p.CropX, p.CropY) = (x, y);
-    }
-
-    private static void RgbaToRgb(ReadOnlySpan<byte> rgba, Span<byte> rgb)
-    {
-        ref byte s = ref MemoryMarshal.GetReference(rgba);
-        ref byte d = ref MemoryMarshal.GetReference(rgb);
-        int n = rgb.Length / 3;
-        for (int i = 0; i < n; i++)
-        {
-            System.Runtime.CompilerServices.Unsafe.Add(ref d, 3 * i) = System.Runtime.CompilerServices.Unsafe.Add(ref s, 4 * i);
-            System.Runtime.CompilerServices.Unsafe.Add(ref d, 3 * i + 1) = System.Runtime.CompilerServices.Unsafe.Add(ref s, 4 * i + 1);
-            System.Runtime.CompilerServices.Unsafe.Add(ref d, 3 * i + 2) = System.Runtime.CompilerServices.Unsafe.Add(ref s, 4 * i + 2);
-        }
     }
 }

@@ -84,14 +84,17 @@ public sealed class TwoViewAugmenter
     internal void Render(ReadOnlySpan<byte> hwc, in ViewParams p, int kernelSize, ViewPolicy policy, AugmentScratch s) =>
         Render(hwc, InWidth, p, kernelSize, policy, s);
 
-    /// <summary>As above for an image <paramref name="inWidth"/> pixels wide (at most InHeight×InWidth: the scratch is sized for that).</summary>
-    internal void Render(ReadOnlySpan<byte> hwc, int inWidth, in ViewParams p, int kernelSize, ViewPolicy policy, AugmentScratch s)
+    /// <summary>
+    /// As above for an image <paramref name="inWidth"/> pixels wide (at most InHeight×InWidth: the scratch is sized for
+    /// that) of <paramref name="pixelBytes"/> bytes a pixel (3 RGB, or 4 RGBA straight from the decoder, alpha ignored).
+    /// </summary>
+    internal void Render(ReadOnlySpan<byte> hwc, int inWidth, in ViewParams p, int kernelSize, ViewPolicy policy, AugmentScratch s, int pixelBytes = 3)
     {
         int S = OutSize, n = S * S;
         Bilinear.BuildAxis(S, (double)p.CropW / S, 0, p.CropX, p.CropW, p.Flip, 1f / 255f, s.X0, s.X1, s.XW0, s.XW1);
         Bilinear.BuildAxis(S, (double)p.CropH / S, 0, p.CropY, p.CropH, false, 1f, s.Y0, s.Y1, s.YW0, s.YW1);
         var img = s.Planar.AsSpan();
-        Bilinear.Resample(hwc, inWidth, S, S, s.X0, s.X1, s.XW0, s.XW1, s.Y0, s.Y1, s.YW0, s.YW1, s.Rows, img);
+        Bilinear.Resample(hwc, inWidth, S, S, s.X0, s.X1, s.XW0, s.XW1, s.Y0, s.Y1, s.YW0, s.YW1, s.Rows, img, pixelBytes);
         if (p.Jitter)
             for (int k = 0; k < 4; k++)
                 switch (p.OrderAt(k))
@@ -106,7 +109,7 @@ public sealed class TwoViewAugmenter
         {
             var kernel = s.Kernel.AsSpan(0, kernelSize);
             GaussianBlur.Kernel(kernel, p.Sigma);
-            GaussianBlur.Apply(img, S, S, kernel, s.Tmp);
+            GaussianBlur.Apply(img, S, S, GaussianBlur.Significant(kernel), s.Tmp);
         }
         if (p.Solarize) ColorOps.Solarize(img, (float)(policy.SolarizeThreshold / 255.0));
     }

@@ -93,6 +93,24 @@ public sealed class ColorOpsTests
         Near(expected, img, 2e-6);
     }
 
+    [Theory]
+    [InlineData(0.1)] [InlineData(0.5)] [InlineData(1.0)] [InlineData(2.0)]
+    public void GaussianBlur_SignificantTaps_MatchFull23TapKernel(double sigma)
+    {
+        // The 224-px views' kernel (0.1·S = 23 taps) without its sub-ULP tails gives torchvision's full-kernel result.
+        const int h = 40, w = 48, k = 23;
+        var rng = new Random(k + (int)(sigma * 10));
+        var img = Enumerable.Range(0, 3 * h * w).Select(_ => (float)rng.NextDouble()).ToArray();
+        var expected = Reference.Blur(img.Select(x => (double)x).ToArray(), h, w, k, sigma);
+        var kernel = new float[k];
+        GaussianBlur.Kernel(kernel, sigma);
+        var taps = GaussianBlur.Significant(kernel);
+        Assert.Equal(1, taps.Length % 2);
+        Assert.True(taps.Length < k, $"σ {sigma}: {taps.Length} taps, none trimmed");
+        GaussianBlur.Apply(img, h, w, taps, new float[3 * h * w]);
+        Near(expected, img, 2e-6);
+    }
+
     [Fact]
     public void Bf16_RandomAndTieValues_RoundToNearestEven()
     {

@@ -12,10 +12,11 @@ RUN dotnet publish Nnclr.Host/Nnclr.Host.csproj -c Release -r linux-x64 --self-c
 
 # Stage 2: CUDA runtime (driver libraries come from the host through the NVIDIA container toolkit;
 # the libtorch-cuda package brings its own cuDNN/cuBLAS). Ubuntu 24.04's libstdc++ (GCC 14)
-# provides GLIBCXX_3.4.32, which TorchSharp 0.107 needs.
+# provides GLIBCXX_3.4.32, which TorchSharp 0.107 needs. libturbojpeg (Ubuntu's name for libjpeg-turbo's TurboJPEG
+# library) decodes JPEG datasets with SIMD, ~1.5x faster than SkiaSharp's bundled decoder (same pixels).
 FROM nvidia/cuda:12.8.1-base-ubuntu24.04
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libgomp1 ca-certificates \
+ && apt-get install -y --no-install-recommends libgomp1 ca-certificates libturbojpeg \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 nnclr \
  && mkdir -p /work && chown nnclr:nnclr /work

@@ -99,7 +99,7 @@ public sealed class BenchAugmentCommand : ICliCommand
             maxSide = Math.Max(maxSide, Math.Max(codec.Info.Width, codec.Info.Height));
         }
         var aug = new JpegTwoViewAugmenter(policy, maxSide, size, Normalization.ImageNetMean, Normalization.ImageNetStd);
-        Console.Error.WriteLine($"[bench] ours: {paths.Length} files from {source}, decode + 2 views at {size}px ({policyName}), {threads} thread(s), {seconds} s");
+        Console.Error.WriteLine($"[bench] ours: {paths.Length} files from {source}, decode + 2 views at {size}px ({policyName}), {threads} thread(s), {seconds} s, JPEG decoder: {aug.Decoder}");
         long total = 0, decodeTicks = 0, busyTicks = 0;
         var start = new Barrier(threads + 1);
         long stopAt = long.MaxValue;
@@ -143,14 +143,14 @@ public sealed class BenchAugmentCommand : ICliCommand
         var result = new
         {
             source = Path.GetFullPath(source), files = paths.Length, size, threads, seconds, policy = policyName, cpuCores = Environment.ProcessorCount,
-            ours = new { images = total, imagesPerSecond = Math.Round(ours, 1), imagesPerSecondPerCore = Math.Round(perCore, 1), decodeShare = Math.Round(decodeShare, 3) },
+            ours = new { images = total, imagesPerSecond = Math.Round(ours, 1), imagesPerSecondPerCore = Math.Round(perCore, 1), decodeShare = Math.Round(decodeShare, 3), decoder = aug.Decoder },
             peer = new { available = peer is not null, imagesPerSecondPerCore = peer is null ? (double?)null : Math.Round(peer.Value, 1), detail = peerDetail },
             ratioPerCore = ratio is null ? (double?)null : Math.Round(ratio.Value, 2),
         };
         if (json) JsonOut.Write(result);
         else
         {
-            Console.WriteLine($"nnclr   {size}px decode + 2 views ({policyName}), {threads} thread(s): {ours:F1} images/s, {perCore:F1} images/s per core, {decodeShare:P0} of the time in decode");
+            Console.WriteLine($"nnclr   {size}px decode + 2 views ({policyName}), {threads} thread(s): {ours:F1} images/s, {perCore:F1} images/s per core, {decodeShare:P0} of the time in decode ({aug.Decoder})");
             Console.WriteLine(peer is null ? $"torchvision: {peerDetail}" : $"torchvision {size}px decode + 2 views, one core: {peer:F1} images/s  ({peerDetail})");
             if (ratio is not null) Console.WriteLine($"ratio per core: {ratio:F1}x");
         }

@@ -66,6 +66,36 @@ public sealed class JpegTwoViewAugmenterTests
     }
 
     [Fact]
+    public void Augment_RealPhotos_TurboJpegAndSkiaSharpGiveIdenticalViews()
+    {
+        // The system's libjpeg-turbo (when installed) must give the very views SkiaSharp's decoder gives, at every DCT
+        // scale the crops pick, so a dataset trains the same with or without it.
+        var aug = new JpegTwoViewAugmenter(TwoViewPolicy.Byol, 2048, 96, Normalization.ImageNetMean, Normalization.ImageNetStd);
+        if (!TurboJpeg.Available)
+        {
+            Assert.False(aug.UseTurboJpeg);
+            Assert.StartsWith("SkiaSharp", aug.Decoder);
+            return;
+        }
+        var files = Directory.EnumerateFiles(ImagenetSample()).Order(StringComparer.Ordinal).Take(60).Select(File.ReadAllBytes).ToArray();
+        foreach (int size in new[] { 64, 224 })
+        {
+            aug = new JpegTwoViewAugmenter(TwoViewPolicy.Byol, 2048, size, Normalization.ImageNetMean, Normalization.ImageNetStd);
+            var s = aug.CreateScratch();
+            var (t1, t2, k1, k2) = (new float[aug.ViewElements], new float[aug.ViewElements], new float[aug.ViewElements], new float[aug.ViewElements]);
+            for (int i = 0; i < files.Length; i++)
+            {
+                aug.UseTurboJpeg = true;
+                aug.Augment(files[i], 5, 0, i, t1, t2, s);
+                aug.UseTurboJpeg = false;
+                aug.Augment(files[i], 5, 0, i, k1, k2, s);
+                Assert.Equal(k1, t1);
+                Assert.Equal(k2, t2);
+            }
+        }
+    }
+
+    [Fact]
     public void Augment_RealPhotosAt96And224_AllocatesNothingOfPixelSizePerImage()
     {
         var files = Directory.EnumerateFiles(ImagenetSample()).Order(StringComparer.Ordinal).Take(24).Select(File.ReadAllBytes).ToArray();

@@ -10,10 +10,12 @@ public static class Preprocess
     /// index rule, no antialiasing) resize of the shorter side to outSize (the longer to ⌊outSize·long/short⌋, as
     /// torchvision), then a centre crop with torchvision's rounding. Buffers come from ArrayPool: no steady-state allocation.
     /// </summary>
-    public static void ToNormalizedChw(ReadOnlySpan<byte> hwc, int height, int width, int outSize, float[] mean, float[] std, Span<float> chw)
+    /// <remarks><paramref name="pixelBytes"/>: 3 for RGB, 4 for RGBA straight from a decoder (alpha ignored).</remarks>
+    public static void ToNormalizedChw(ReadOnlySpan<byte> hwc, int height, int width, int outSize, float[] mean, float[] std, Span<float> chw, int pixelBytes = 3)
     {
         if (height <= 0 || width <= 0 || outSize <= 0) throw new ArgumentOutOfRangeException(nameof(outSize), $"sizes must be positive: {height}x{width} → {outSize}");
-        if (hwc.Length < height * width * 3) throw new ArgumentException($"image has {hwc.Length} bytes; {height}x{width} RGB needs {height * width * 3}", nameof(hwc));
+        if (pixelBytes is not (3 or 4)) throw new ArgumentOutOfRangeException(nameof(pixelBytes), $"pixels are 3 (RGB) or 4 (RGBA) bytes, not {pixelBytes}");
+        if (hwc.Length < height * width * pixelBytes) throw new ArgumentException($"image has {hwc.Length} bytes; {height}x{width} at {pixelBytes} bytes a pixel needs {height * width * pixelBytes}", nameof(hwc));
         int n = outSize * outSize;
         if (chw.Length < 3 * n) throw new ArgumentException($"output needs {3 * n} floats; got {chw.Length}", nameof(chw));
         var (scale, bias) = Normalization.Affine(mean, std);
@@ -21,7 +23,7 @@ public static class Preprocess
         {
             for (int i = 0; i < n; i++)
                 for (int c = 0; c < 3; c++)
-                    chw[c * n + i] = hwc[i * 3 + c] / 255f * scale[c] + bias[c];
+                    chw[c * n + i] = hwc[i * pixelBytes + c] / 255f * scale[c] + bias[c];
             return;
         }
         bool tall = height > width;
@@ -39,7 +41,7 @@ public static class Preprocess
             var planar = f.Slice(4 * outSize + height * 3 * outSize, 3 * n);
             Bilinear.BuildAxis(outSize, (double)width / newW, left, 0, width, false, 1f / 255f, x0, x1, xw0, xw1);
             Bilinear.BuildAxis(outSize, (double)height / newH, top, 0, height, false, 1f, y0, y1, yw0, yw1);
-            Bilinear.Resample(hwc, width, outSize, outSize, x0, x1, xw0, xw1, y0, y1, yw0, yw1, rows, planar);
+            Bilinear.Resample(hwc, width, outSize, outSize, x0, x1, xw0, xw1, y0, y1, yw0, yw1, rows, planar, pixelBytes);
             OutputWriter.Fp32(planar, n, scale, bias, chw);
         }
         finally

@@ -75,11 +75,10 @@ public sealed class TrainingPorts : ITrainingPorts
         // kNN needs labels on both sides: a labelled train split and a labelled test split.
         bool labelled = _train.Manifest.FindSplit("train") is { Labelled: true } && _train.Manifest.FindSplit("test") is { Labelled: true };
         bool jpeg = _train.Codec == ShardCodec.Jpeg;
-        _test = labelled && !jpeg ? ShardDataset.Open(dataDir, "test") : null;
+        _test = labelled ? ShardDataset.Open(dataDir, "test") : null;
         // Self-supervised on another split (STL-10's unlabelled): kNN's memory is still the labelled train split.
         _knnTrain = _test is null ? null : cfg.Data.TrainSplit == "train" ? _train : ShardDataset.Open(dataDir, "train");
         if (!labelled) log.LogInformation("{Message}", $"{dataDir}: no labelled split: skipping kNN");
-        else if (jpeg) log.LogInformation("{Message}", $"{dataDir}: jpeg records: kNN reads raw images only, skipping kNN");
         int batch = cfg.Optim.BatchSize;
         var (mean, std) = ConfigMapping.Normalisation(_train.Manifest);
         // Jpeg records: the read stage hands encoded bytes (≤ maxRecordBytes each) on; the augment stage decodes them.

@@ -28,16 +28,30 @@ public static class FeatureExtractor
         var labels = new long[count];
         var parts = new List<Tensor>();
         var options = new ParallelOptions { MaxDegreeOfParallelism = PipelineSettings.ResolveAugmentThreads(threads), CancellationToken = cancel };
-        // Reads and preprocesses records [start, start + n) into chw; each worker has its own raw-image buffer.
+        // Reads and preprocesses records [start, start + n) into chw; each worker has its own record buffer (and, for
+        // jpeg records, its own decoder: decoded at the smallest DCT scale whose shorter side still reaches viewSize).
+        bool jpeg = data.Codec == ShardCodec.Jpeg;
+        var decoders = new System.Collections.Concurrent.ConcurrentBag<EncodedImageDecoder>();
         void Prepare(int start, int n, float[] chw) => Parallel.For(0, n, options,
-            () => ArrayPool<byte>.Shared.Rent(data.ImageBytes),
-            (i, _, raw) =>
+            () => (Raw: ArrayPool<byte>.Shared.Rent(jpeg ? data.MaxRecordBytes : data.ImageBytes), Decoder: jpeg ? (decoders.TryTake(out var d) ? d : new EncodedImageDecoder(Math.Max(data.Height, data.Width))) : null),
+            (i, _, w) =>
             {
-                labels[start + i] = data.ReadRecord(start + i, raw);
-                Preprocess.ToNormalizedChw(raw, data.Height, data.Width, viewSize, mean, std, chw.AsSpan(i * per, per));
-                return raw;
+                long index = start + i;
+                if (w.Decoder is null)
+                {
+                    labels[index] = data.ReadRecord(index, w.Raw);
+                    Preprocess.ToNormalizedChw(w.Raw, data.Height, data.Width, viewSize, mean, std, chw.AsSpan(i * per, per));
+                }
+                else
+                {
+                    var (length, label) = data.ReadEncoded(index, w.Raw);
+                    labels[index] = label;
+                    var (rgba, width, height) = w.Decoder.Decode(w.Raw.AsSpan(0, length), viewSize, $"{data.Directory} split '{data.Split}' record {index}");
+                    Preprocess.ToNormalizedChw(rgba.Span, height, width, viewSize, mean, std, chw.AsSpan(i * per, per), pixelBytes: 4);
+                }
+                return w;
             },
-            raw => ArrayPool<byte>.Shared.Return(raw));
+            w => { ArrayPool<byte>.Shared.Return(w.Raw); if (w.Decoder is not null) decoders.Add(w.Decoder); });
         Task? next = null;
         try
         {
@@ -48,9 +62,11 @@ public static class FeatureExtractor
                 next!.GetAwaiter().GetResult();
                 cancel.ThrowIfCancellationRequested();
                 var chw = buffers[b & 1];
+                // Both captured per iteration: the for-loop's own `b` is one variable, advanced before the task may run.
                 int following = start + batchSize;
+                var target = buffers[(b + 1) & 1];
                 next = following < count
-                    ? Task.Run(() => Prepare(following, Math.Min(batchSize, count - following), buffers[(b + 1) & 1]), cancel)
+                    ? Task.Run(() => Prepare(following, Math.Min(batchSize, count - following), target), cancel)
                     : null;
                 using var scope = NewDisposeScope();
                 var x = torch.tensor(chw, [batchSize, 3, viewSize, viewSize]).narrow(0, 0, n).to(device);

@@ -18,8 +18,8 @@ public sealed class DataOptions
     /// <summary>Shard directory (ingested on first use when empty); "" = the dataset's default location.</summary>
     public string Dir { get; set; } = "";
 
-    /// <summary>The split trained on (self-supervised): "train", or e.g. "unlabelled" for STL-10; kNN always uses the labelled "train" and "test" splits.</summary>
-    [RegularExpression("^[a-z0-9][a-z0-9._-]{0,63}$", ErrorMessage = "Data:TrainSplit must be a split name such as train or unlabelled")]
+    /// <summary>The split trained on (self-supervised): "train", or e.g. "train+unlabelled" for STL-10; kNN always uses the labelled "train" and "test" splits.</summary>
+    [RegularExpression("^[a-z0-9][a-z0-9._+-]{0,63}$", ErrorMessage = "Data:TrainSplit must be a split name such as train or train+unlabelled")]
     public string TrainSplit { get; set; } = "train";
 
     /// <summary>Side of the stored square images, pixels.</summary>

@@ -32,7 +32,7 @@ public static class Presets
         // labelled train split against test. BYOL's augmentations (blur 1.0/0.1, solarize 0/0.2), the CIFAR recipe's optimiser.
         "stl10-resnet18" => Build(preset, new()
         {
-            ["Data:Dataset"] = "stl10", ["Data:TrainSplit"] = "unlabelled",
+            ["Data:Dataset"] = "stl10", ["Data:TrainSplit"] = "train+unlabelled",
             ["Augment:Policy"] = "byol", ["Augment:ViewSize"] = "96", ["Augment:MinCropArea"] = "0.08",
             ["Model:Backbone"] = "resnet18",
             ["Model:ProjectorHidden"] = "2048", ["Model:ProjectorOut"] = "256", ["Model:PredictorHidden"] = "4096",

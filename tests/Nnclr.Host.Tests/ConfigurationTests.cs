@@ -41,11 +41,11 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public void Resolve_Stl10_TrainsOnTheUnlabelledSplitAt96()
+    public void Resolve_Stl10_TrainsOnTrainPlusUnlabelledAt96()
     {
         var c = NnclrConfiguration.Resolve(Flags("--preset", "stl10-resnet18"), NoEnvironment);
 
-        Assert.Equal(("stl10", "unlabelled", 96), (c.Data.Dataset, c.Data.TrainSplit, c.Augment.ViewSize));
+        Assert.Equal(("stl10", "train+unlabelled", 96), (c.Data.Dataset, c.Data.TrainSplit, c.Augment.ViewSize));
     }
 
     [Theory]

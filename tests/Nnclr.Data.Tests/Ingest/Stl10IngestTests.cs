@@ -44,7 +44,7 @@ public sealed class Stl10IngestTests
         var report = Stl10Ingest.Run(Write(tmp, unlabelled: true), tmp.Sub("out"));
         Assert.Equal(5, report.Written["train"]);
         Assert.Equal(3, report.Written["test"]);
-        Assert.Equal(4, report.Written["unlabelled"]);
+        Assert.Equal(5 + 4, report.Written["train+unlabelled"]);
         using var train = ShardDataset.Open(tmp.Sub("out"), "train");
         Assert.Equal((96, 96), (train.Height, train.Width));
         Assert.Equal("truck", train.Classes[9]);
@@ -55,9 +55,12 @@ public sealed class Stl10IngestTests
         Assert.Equal(7, img[at(5, 2) + 2]);
         Assert.Equal(200, img[at(2, 5) + 2]);
         Assert.True(train.Manifest.FindSplit("train")!.Labelled);
-        Assert.False(train.Manifest.FindSplit("unlabelled")!.Labelled);
-        using var unl = ShardDataset.Open(tmp.Sub("out"), "unlabelled");
-        Assert.Equal(0, unl.ReadRecord(3, img));
+        // The self-supervised split: the 5 train images, then the 4 unlabelled ones, without labels.
+        Assert.False(train.Manifest.FindSplit("train+unlabelled")!.Labelled);
+        using var unl = ShardDataset.Open(tmp.Sub("out"), "train+unlabelled");
+        Assert.Equal(0, unl.ReadRecord(2, img));
+        Assert.Equal(new byte[] { (byte)(40 + 2), 17, 200 }, img.AsSpan(at(40, 17), 3).ToArray());
+        Assert.Equal(0, unl.ReadRecord(5 + 3, img));
         Assert.Equal((byte)(10 + 3 + 100), img[at(10, 0)]);
     }
 

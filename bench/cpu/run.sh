@@ -15,6 +15,13 @@ run read bench read --data "$data" --json
 run step bench step --preset cpu-smoke --steps 20 --warmup 3 --json
 run pipeline_standin bench pipeline --preset cpu-smoke --data "$data" --step stand-in --steps 60 --json
 run pipeline_real bench pipeline --preset cpu-smoke --data "$data" --step real --steps 40 --json
+# Real photos (issue #11): decode + two views per JPEG beside the torchvision peer, and the pipeline at 224 px on an
+# ingested jpeg dataset (stand-in step: what the data path alone delivers on these cores).
+photos=$root/../shared/data/imagenet-sample-500
+for s in 96 224; do run "jpeg_augment_$s" bench augment --source "$photos" --size $s --seconds 5 --json; done
+jpeg=$(mktemp -d)/photos
+./nnclr ingest folder "$photos" --unlabelled --format jpeg --out "$jpeg" >/dev/null 2>&1
+run jpeg_pipeline_224_standin bench pipeline --preset cpu-smoke --data "$jpeg" --set "Augment:ViewSize=224;Augment:Policy=byol" --batch-size 32 --step stand-in --steps 40 --json
 python3 - "$out" "$root" <<'PY'
 import json, os, sys, subprocess, platform, datetime
 out, root = sys.argv[1], sys.argv[2]

@@ -12,11 +12,11 @@ public sealed class TrainCommand : ICliCommand
     public string Name => "train";
     public string Summary => "train an encoder with NNCLR (presets: cifar10-resnet18, cpu-smoke, demo)";
     public string Usage => TrainFlags.Usage;
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "deterministic", "resume" };
+    public IReadOnlyList<CliOption> Options => TrainFlags.Options;
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
-        var flags = TrainFlags.Parse(args);
+        var flags = TrainFlags.ParseTrain(args);
         args.EnsureAllUsed();
         // The ports log through the host's one LoggerFactory, so Run:LogFormat from any layer (preset, --config,
         // NNCLR_* variables, flags) applies to every message.

@@ -48,7 +48,7 @@ public static class Program
         }
         catch (Exception e) when (e is ConfigurationException or Nnclr.Model.Runtime.DeviceUnavailableException)
         {
-            Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
+            foreach (var line in e.Message.Split('\n')) Console.Error.WriteLine($"nnclr {command.Name}: {line}");
             return 2;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("NNCLR_DEBUG") is not "1")

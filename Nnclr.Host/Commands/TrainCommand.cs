@@ -18,6 +18,12 @@ public sealed class TrainCommand : ICliCommand
     {
         var flags = TrainFlags.ParseTrain(args);
         args.EnsureAllUsed();
+        // --dry-run: validate every layer and print what config.resolved.json would hold; nothing is trained or written.
+        if (flags.DryRun)
+        {
+            Console.Out.Write(NnclrConfiguration.Resolve(flags).ToResolvedJson());
+            return 0;
+        }
         // The ports log through the host's one LoggerFactory, so Run:LogFormat from any layer (preset, --config,
         // NNCLR_* variables, flags) applies to every message.
         return await TrainingHost.RunAsync(flags, (cfg, loggers) => new TrainingPorts(cfg, loggers.CreateLogger("Nnclr.Training")), ct);

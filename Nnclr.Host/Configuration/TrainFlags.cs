@@ -79,7 +79,11 @@ public sealed record TrainFlags
         Put("Pipeline:Device", args.String("device"));
         Put("Run:LogFormat", args.String("log-format"));
         foreach (var set in args.Strings("set")) ParseSet(set, o);
-        return new TrainFlags { Preset = args.Required("preset"), ConfigFile = args.String("config"), Overrides = o };
+        var config = args.String("config");
+        // With a full configuration file (as `config show` writes) the preset may be left out: the file's Run:Preset.
+        var preset = args.String("preset") ?? (config is null ? null : NnclrConfiguration.PresetOf(config))
+            ?? throw new CliException(config is null ? "missing required option --preset" : $"missing --preset (the file '{config}' sets no Run:Preset)");
+        return new TrainFlags { Preset = preset, ConfigFile = config, Overrides = o };
     }
 
     /// <summary>As <see cref="Parse"/>, plus the run flags of `nnclr train` (--resume is a setting, read there).</summary>

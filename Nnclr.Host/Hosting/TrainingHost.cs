@@ -37,11 +37,22 @@ public static class TrainingHost
         try { host = Build(flags, portsFactory, environment, error, loggingFactory); }
         catch (ConfigurationException e)
         {
-            error.WriteLine($"nnclr train: {e.Message}");
+            foreach (var line in e.Message.Split('\n')) error.WriteLine($"nnclr train: {line}");
             return ExitCodes.Usage;
         }
         using (host)
         {
+            // The run directory: refused when it holds another run, unless --resume (matching) or --force (moved aside).
+            try
+            {
+                if (RunDirectoryGuard.Check(host.Services.GetRequiredService<ResolvedConfig>(), flags.Force, flags.AllowConfigChange) is { } moved)
+                    error.WriteLine($"nnclr train: --force: moved the previous run's files to {moved}");
+            }
+            catch (Exception e) when (e is ConfigurationException or IOException or UnauthorizedAccessException)
+            {
+                foreach (var line in e.Message.Split('\n')) error.WriteLine($"nnclr train: {line}");
+                return e is ConfigurationException ? ExitCodes.Usage : ExitCodes.RunFailed;
+            }
             var outcome = host.Services.GetRequiredService<RunOutcome>();
             try { await host.RunAsync(cancel); }
             catch (Exception e) when (NnclrConfiguration.Describe(e) is { } message)
@@ -63,6 +74,8 @@ public static class TrainingHost
         Func<ResolvedConfig, ILoggerFactory, ITrainingPorts>? loggingFactory = null)
     {
         var configuration = NnclrConfiguration.Load(flags, environment);
+        // Validated here, before the host exists, so a bad value is one line per problem and never a Hosting stack trace.
+        NnclrConfiguration.Validate(configuration);
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,
@@ -85,7 +98,7 @@ public static class TrainingHost
         });
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton<RunOutcome>();
-        builder.Services.AddSingleton(sp => new TrainingRun(sp.GetRequiredService<ResolvedConfig>(),
+        builder.Services.AddSingleton(sp => new TrainingRun(sp.GetRequiredService<ResolvedConfig>() with { AllowedChanges = flags.AllowConfigChange },
             loggingFactory is null ? portsFactory : cfg => loggingFactory(cfg, sp.GetRequiredService<ILoggerFactory>()),
             sp.GetRequiredService<ILogger<TrainingRun>>(), json || Console.IsErrorRedirected ? null : Console.Error, error));
         builder.Services.AddHostedService<TrainingService>();

@@ -27,7 +27,7 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
         try
         {
             dir = new RunDirectory(config.RunDir);
-            RunDirectory.WriteAtomically(dir.ResolvedConfig, config.ToJson());
+            RunDirectory.WriteAtomically(dir.ResolvedConfig, config.ToResolvedJson());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -100,7 +100,7 @@ public sealed class TrainingPorts : ITrainingPorts
 
         var cursor = new DataCursor(0, 0);
         long epochsDone = 0;
-        var (dir, latest) = RunCheckpoints.Open(cfg.RunDir, cfg.Checkpoint.Keep, cfg.ToJson(), cfg.Run.Resume, w => log.LogWarning("{Message}", w), CheckpointUse.TryRestore(_trainer));
+        var (dir, latest) = RunCheckpoints.Open(cfg.RunDir, cfg.Checkpoint.Keep, cfg.ToJson(), cfg.Run.Resume, w => log.LogWarning("{Message}", w), CheckpointUse.TryRestore(_trainer), cfg.AllowedChanges);
         if (latest is { } c)
         {
             StartStep = c.Meta.Step;

@@ -48,14 +48,15 @@ public static class RunDirectoryGuard
         return MoveAside(dir, found);
     }
 
-    // The run files present in dir (a folder counts when it has any entry).
+    // The run files present in dir (a folder counts when it has an entry other than a *.tmp).
     private static List<string> Existing(string dir)
     {
         if (!Directory.Exists(dir)) return [];
         return RunFiles.Where(name =>
         {
             var path = Path.Combine(dir, name);
-            return File.Exists(path) || (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any());
+            // A leftover temp file (an interrupted write) is not a result.
+            return File.Exists(path) || (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any(e => !e.EndsWith(".tmp", StringComparison.Ordinal)));
         }).ToList();
     }
 

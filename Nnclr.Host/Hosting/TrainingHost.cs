@@ -88,7 +88,7 @@ public static class TrainingHost
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        if (json) builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
+        if (json) builder.Logging.AddConsole(o => o.FormatterName = JsonLineFormatter.Name).AddConsoleFormatter<JsonLineFormatter, ConsoleFormatterOptions>();
         else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; o.ColorBehavior = LoggerColorBehavior.Default; });
         int timeout = int.TryParse(configuration["Run:ShutdownTimeoutSeconds"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) && t > 0 ? t : 120;
         builder.Services.Configure<HostOptions>(o =>

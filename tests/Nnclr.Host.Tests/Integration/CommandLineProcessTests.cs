@@ -168,4 +168,61 @@ public sealed class CommandLineProcessTests(DemoData demo) : IClassFixture<DemoD
         Assert.True(allowed.Code == 0, allowed.Output);
         Assert.Contains("step 4", allowed.Output);
     }
+
+    [Fact]
+    public async Task Train_OnPseudoTerminal_DrawsABarAndPrintsPhasesAndTheStageTable()
+    {
+        // `script` gives the child a pseudo-terminal, as a person's shell would.
+        var run = demo.NewRunDir("pty");
+        var args = string.Join(' ', new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "nnclr.dll") }
+            .Concat(demo.TrainArgs(run, 6, 3)).Append("--log-format").Append("auto").Select(a => "'" + a + "'"));
+        var psi = new System.Diagnostics.ProcessStartInfo("script", ["-qec", args, "/dev/null"])
+        {
+            WorkingDirectory = demo.Root, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+        };
+        psi.Environment.Remove("NNCLR_Run__LogFormat");
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(Limit);
+        await p.WaitForExitAsync(cts.Token);
+        var output = await stdout;
+        Assert.True(p.ExitCode == 0, output);
+        // The bar, redrawn in place: cells, percent, step/total, epoch, elapsed, ETA, images/s, loss, NN accuracy.
+        Assert.Matches(@"\r\u001b\[2K\[[█░]{24}\] +\d+% step \d+/6 epoch \d+ \| \d\d:\d\d elapsed, ETA (\d\d:\d\d|--:--) \| [\d,]+ img/s \| loss \d+\.\d{4} \| nn-acc \d+\.\d %", output);
+        Assert.Contains("final evaluation…", output);
+        Assert.Matches(@"final evaluation done in \d+\.\d s", output);
+        // The stage table keeps its rows: the header and each stage start their own lines.
+        Assert.Matches(@"(?m)^stage +items +items/s", output);
+        Assert.Matches(@"(?m)^train +\d+ ", output);
+        Assert.DoesNotContain("{\"time\"", output); // not JSON on a terminal
+    }
+
+    [Fact]
+    public async Task Train_JsonLogs_UtcSnakeCaseAndOneObjectForTheFinalEvaluation()
+    {
+        var run = demo.NewRunDir("json");
+        var r = await Run([.. demo.TrainArgs(run, 4, 2), "--set", "Eval:Baseline=true"]);
+        Assert.True(r.Code == 0, r.Output);
+        var lines = r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith('{')).ToList();
+        var events = lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        foreach (var e in events)
+        {
+            var time = e.GetProperty("time").GetString()!;
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", time);
+            var at = DateTime.Parse(time, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
+            Assert.InRange(at, DateTime.UtcNow.AddMinutes(-10), DateTime.UtcNow.AddMinutes(1)); // true UTC, not local time labelled Z
+        }
+        var interval = events.First(e => e.GetProperty("event").GetString() == "interval");
+        var metrics = System.Text.Json.JsonDocument.Parse(File.ReadLines(Path.Combine(run, "metrics.jsonl")).First()).RootElement;
+        foreach (var name in new[] { "step", "epoch", "loss", "lr", "nn_acc", "images_per_s", "bottleneck" })
+        {
+            Assert.True(interval.TryGetProperty(name, out _), $"interval event lacks {name}: {interval}");
+            Assert.True(metrics.TryGetProperty(name, out _), $"metrics.jsonl lacks {name}");
+        }
+        var final = Assert.Single(events, e => e.GetProperty("event").GetString() == "final_eval");
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        foreach (var field in summary.RootElement.GetProperty("final_eval").EnumerateObject())
+            Assert.Equal(field.Value.GetDouble(), final.GetProperty(field.Name).GetDouble());
+        Assert.True(final.TryGetProperty("knn_top1_random_init", out _));
+    }
 }

@@ -60,6 +60,8 @@ public sealed class CommandLine
     {
         exitCode = 0;
         if (args.Length == 0) { Help([], output); exitCode = 2; return null; }
+        // `nnclr help [COMMAND…]`, as before System.CommandLine: the same as `nnclr [COMMAND…] --help`.
+        if (args[0] == "help") { Help(args[1..], output); return null; }
         if (Legacy(args) is { } legacy)
         {
             var rest = args[legacy.Name.Split(' ').Length..];

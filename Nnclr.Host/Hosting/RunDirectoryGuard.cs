@@ -11,9 +11,15 @@ namespace Nnclr.Host.Hosting;
 /// </summary>
 public static class RunDirectoryGuard
 {
-    /// <summary>The files and folders a run writes (a directory without any of them is free).</summary>
+    /// <summary>The files and folders a run writes (--force moves all of them aside).</summary>
     public static IReadOnlyList<string> RunFiles { get; } =
         ["config.resolved.json", "metrics.jsonl", "summary.json", RunIdentity.FileName, "checkpoints", "tensorboard"];
+
+    /// <summary>
+    /// Those that mean a run happened there (a directory without any is free): a run that failed before it started
+    /// training leaves only config.resolved.json and summary.json, which the next run simply replaces.
+    /// </summary>
+    public static IReadOnlyList<string> Evidence { get; } = ["metrics.jsonl", RunIdentity.FileName, "checkpoints", "tensorboard"];
 
     /// <summary>
     /// Checks <paramref name="cfg"/>'s run directory before a run starts; throws <see cref="ConfigurationException"/>
@@ -28,8 +34,8 @@ public static class RunDirectoryGuard
         if (allowedChanges.Count > 0 && !cfg.Run.Resume) throw new ConfigurationException("--allow-config-change only applies with --resume");
         if (force && cfg.Run.Resume) throw new ConfigurationException("give --resume (continue the run) or --force (start afresh, moving its files aside), not both");
         var dir = cfg.RunDir;
-        var found = Existing(dir);
-        if (found.Count == 0) return null;
+        if (Existing(dir, Evidence).Count == 0) return null;
+        var found = Existing(dir, RunFiles);
         if (cfg.Run.Resume)
         {
             var stored = Path.Combine(dir, "config.resolved.json");
@@ -49,10 +55,10 @@ public static class RunDirectoryGuard
     }
 
     // The run files present in dir (a folder counts when it has an entry other than a *.tmp).
-    private static List<string> Existing(string dir)
+    private static List<string> Existing(string dir, IReadOnlyList<string> names)
     {
         if (!Directory.Exists(dir)) return [];
-        return RunFiles.Where(name =>
+        return names.Where(name =>
         {
             var path = Path.Combine(dir, name);
             // A leftover temp file (an interrupted write) is not a result.

@@ -85,7 +85,7 @@ public sealed class CommandLine
                 exitCode = 2;
                 return null;
             }
-            ReportErrors(result, command, error);
+            ReportErrors(result, command, _bound.GetValueOrDefault(command), error);
             exitCode = 2;
             return null;
         }
@@ -128,10 +128,15 @@ public sealed class CommandLine
         forHelp.Invoke(new InvocationConfiguration { Output = output });
     }
 
-    private static void ReportErrors(ParseResult result, Command command, TextWriter error)
+    private static void ReportErrors(ParseResult result, Command command, Bound? bound, TextWriter error)
     {
         var path = PathOf(command);
         var prefix = path.Length == 0 ? "nnclr" : $"nnclr {path}";
+        // A missing positional: its name, meaning and choices (e.g. `nnclr ingest` lists what it ingests).
+        var missing = (bound?.Arguments ?? []).Zip(bound?.Cli.Arguments ?? [])
+            .Where(a => a.Second.Required && result.GetResult(a.First) is not { Tokens.Count: > 0 }).ToList();
+        foreach (var (_, spec) in missing)
+            error.WriteLine($"{prefix}: missing {spec.Name}: {spec.Description}{(spec.Choices is { } c ? $" ({string.Join(", ", c)})" : "")}");
         foreach (var token in result.UnmatchedTokens)
         {
             var guess = Suggest(token, command);
@@ -141,6 +146,7 @@ public sealed class CommandLine
         foreach (var e in result.Errors)
         {
             if (result.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal))) continue;
+            if (missing.Count > 0 && e.SymbolResult is ArgumentResult or CommandResult && e.Message.StartsWith("Required argument missing", StringComparison.Ordinal)) continue;
             // "Required command was not provided." adds nothing to an unknown command's line.
             if (result.UnmatchedTokens.Count > 0 && command.Subcommands.Count > 0 && e.SymbolResult is CommandResult) continue;
             error.WriteLine($"{prefix}: {e.Message}");

@@ -20,6 +20,8 @@ public sealed class JsonLineFormatter() : ConsoleFormatter(Name)
 
     // Non-ASCII text (→, …, τ) kept readable; control characters and quotes still escaped.
     private static readonly JsonWriterOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Fields written by the formatter itself; a message placeholder of the same name (e.g. "{Message}") is the text already.
+    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase) { "time", "level", "event", "category", "message" };
     // Reused per line by the console logger's single writer thread.
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
 
@@ -40,7 +42,7 @@ public sealed class JsonLineFormatter() : ConsoleFormatter(Name)
                 if (logEntry.State is IEnumerable<KeyValuePair<string, object?>> fields)
                     foreach (var (key, value) in fields)
                     {
-                        if (key is "{OriginalFormat}" or "time" or "level" or "event" or "category" or "message") continue;
+                        if (key is "{OriginalFormat}" || Reserved.Contains(key)) continue;
                         WriteValue(w, key, value);
                     }
                 if (logEntry.Exception is { } e) w.WriteString("error", e.Message);

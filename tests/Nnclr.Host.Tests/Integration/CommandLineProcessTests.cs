@@ -93,6 +93,13 @@ public sealed class CommandLineProcessTests(DemoData demo) : IClassFixture<DemoD
     }
 
     [Fact]
+    public async Task Ingest_WithoutKind_ListsWhatItIngests()
+    {
+        var r = await Run("ingest", "--out", Path.Combine(demo.Root, "nothing"));
+        AssertUsageError(r, "nnclr ingest: missing KIND: What to ingest (cifar10, cifar100, stl10, folder, demo)");
+    }
+
+    [Fact]
     public async Task Train_HelpOption_DescribesEachOptionWithDefault()
     {
         var r = await Run("train", "-h");

@@ -37,7 +37,7 @@ public static class ConfigSchema
             if (known.Type is null)
             {
                 foreach (var leaf in Leaves(section))
-                    problems.Add($"unknown section '{section.Key}' in {leaf} (from {ConfigOrigin.Of(configuration, leaf)}){Hint(section.Key, Sections.Select(s => s.Section), leaf[section.Key.Length..])}; sections: {string.Join(", ", Sections.Select(s => s.Section))}");
+                    problems.Add($"unknown section '{section.Key}' in {leaf} (from {ConfigOrigin.Of(configuration, leaf)}){Hint(section.Key, Sections.Select(s => s.Section), leaf[section.Key.Length..])} (sections: {string.Join(", ", Sections.Select(s => s.Section))})");
                 continue;
             }
             foreach (var leaf in Leaves(section))

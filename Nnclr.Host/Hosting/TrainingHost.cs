@@ -57,8 +57,7 @@ public static class TrainingHost
             try { await host.RunAsync(cancel); }
             catch (Exception e) when (NnclrConfiguration.Describe(e) is { } message)
             {
-                error.WriteLine("nnclr train: invalid configuration:");
-                foreach (var line in message.Split('\n')) error.WriteLine("  " + line);
+                foreach (var line in message.Split('\n')) error.WriteLine($"nnclr train: {line}");
                 return ExitCodes.Usage;
             }
             if (outcome.ExitCode == ExitCodes.Usage && outcome.Error is not null) error.WriteLine($"nnclr train: {outcome.Error}");

@@ -11,7 +11,11 @@ public sealed class ConfigShowCommand : ICliCommand
 {
     public string Name => "config show";
     public string Summary => "print the resolved configuration (a file to edit and pass back with --config)";
-    public IReadOnlyList<CliOption> Options => TrainFlags.ConfigOptions;
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        .. TrainFlags.ConfigOptions,
+        CliOption.Text("format", "json|yaml", "Output format (both are read back by --config: .json, .yaml/.yml)", "json"),
+    ];
     public string Usage =>
         "Prints the JSON that `train` writes as config.resolved.json (device, threads and paths concrete).\n" +
         "Save it, edit it, run it: nnclr config show -p demo > my.json && nnclr train --config my.json";
@@ -19,8 +23,11 @@ public sealed class ConfigShowCommand : ICliCommand
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
         var flags = TrainFlags.Parse(args);
+        var format = args.String("format") ?? "json";
+        if (format is not ("json" or "yaml")) throw new CliException($"--format must be 'json' or 'yaml', got '{format}'");
         args.EnsureAllUsed();
-        Console.Out.Write(NnclrConfiguration.Resolve(flags).ToResolvedJson());
+        var json = NnclrConfiguration.Resolve(flags).ToResolvedJson();
+        Console.Out.Write(format == "yaml" ? ConfigYaml.FromJson(json) : json);
         return Task.FromResult(0);
     }
 }

@@ -65,6 +65,15 @@ public sealed class StrictConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void ConfigYaml_FedBackAsConfig_SameResolvedJson()
+    {
+        var json = NnclrConfiguration.Resolve(Flags("--preset", "cifar10-resnet18", "--device", "cpu", "--run-dir", Path.Combine(_dir, "y r:un #1")), NoEnvironment).ToResolvedJson();
+        var file = Path.Combine(_dir, "resolved.yaml");
+        File.WriteAllText(file, ConfigYaml.FromJson(json));
+        Assert.Equal(json, NnclrConfiguration.Resolve(Flags("--config", file), NoEnvironment).ToResolvedJson());
+    }
+
+    [Fact]
     public void Check_FailedBeforeTraining_DirectoryIsFree()
     {
         var cfg = Config("free");

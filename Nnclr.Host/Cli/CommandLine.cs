@@ -122,7 +122,6 @@ public sealed class CommandLine
 
     private static void Help(ParseResult result, TextWriter output)
     {
-        var help = new HelpAction();
         var words = PathOf(result.CommandResult.Command);
         var forHelp = result.RootCommandResult.Command.Parse(words.Length == 0 ? ["--help"] : [.. words.Split(' '), "--help"]);
         forHelp.Invoke(new InvocationConfiguration { Output = output });

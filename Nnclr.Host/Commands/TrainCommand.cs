@@ -10,7 +10,7 @@ namespace Nnclr.Host.Commands;
 public sealed class TrainCommand : ICliCommand
 {
     public string Name => "train";
-    public string Summary => "train an encoder with NNCLR (presets: cifar10-resnet18, cpu-smoke, demo)";
+    public string Summary => $"train an encoder with NNCLR (presets: {string.Join(", ", Presets.Names)})";
     public string Usage => TrainFlags.Usage;
     public IReadOnlyList<CliOption> Options => TrainFlags.Options;
 

@@ -73,8 +73,9 @@ public static class TrainingHost
         Func<ResolvedConfig, ILoggerFactory, ITrainingPorts>? loggingFactory = null)
     {
         var configuration = NnclrConfiguration.Load(flags, environment);
-        // Validated here, before the host exists, so a bad value is one line per problem and never a Hosting stack trace.
-        NnclrConfiguration.Validate(configuration);
+        // Validated here, before the host exists, so a bad value is one line per problem and never a Hosting stack trace;
+        // the device too (a GPU preset where CUDA does not load), so config.resolved.json can name the one resolved.
+        NnclrConfiguration.Validate(configuration).ResolveDevice();
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,

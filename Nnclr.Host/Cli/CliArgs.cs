@@ -3,14 +3,18 @@ using System.Globalization;
 namespace Nnclr.Host.Cli;
 
 /// <summary>
-/// Parsed command-line arguments: positionals, <c>--name value</c> options and <c>--flag</c> switches.
-/// Every option a command reads is marked as used; <see cref="EnsureAllUsed"/> rejects the rest, so a
-/// typo gets one clear error instead of being ignored.
+/// A command's arguments: positionals, <c>--name value</c> options and <c>--flag</c> switches. Built by
+/// <see cref="CommandLine"/> from System.CommandLine's parse of the options the command declares
+/// (<see cref="ICliCommand.Options"/>), or, for a command that declares none yet, by the old hand-written parser
+/// (<see cref="CliArgs(IEnumerable{string}, IReadOnlySet{string})"/>). Every option a command reads is marked as
+/// used; <see cref="EnsureAllUsed"/> rejects the rest (an option declared for one form of a command, given to another).
 /// </summary>
 public sealed class CliArgs
 {
-    // Options by name (without the leading dashes); a switch maps to null.
+    // Options by name (without the leading dashes); a switch maps to null (or "true"/"false").
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    // Every value of an option given more than once (repeatable options only).
+    private readonly Dictionary<string, IReadOnlyList<string>> _repeated = new(StringComparer.Ordinal);
     // Names read by the command so far.
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
@@ -39,6 +43,23 @@ public sealed class CliArgs
             else pos.Add(a);
         }
         Positionals = pos;
+    }
+
+    /// <summary>Arguments System.CommandLine parsed: option values by name (the last of a repeatable one in
+    /// <paramref name="options"/>, all of them in <paramref name="repeated"/>) and positionals.</summary>
+    internal CliArgs(IReadOnlyDictionary<string, string?> options, IReadOnlyDictionary<string, IReadOnlyList<string>> repeated, IReadOnlyList<string> positionals)
+    {
+        foreach (var (k, v) in options) _options[k] = v;
+        foreach (var (k, v) in repeated) _repeated[k] = v;
+        Positionals = positionals;
+    }
+
+    /// <summary>Every value of a repeatable option, in order (empty when absent).</summary>
+    public IReadOnlyList<string> Strings(string name)
+    {
+        _used.Add(name);
+        if (_repeated.TryGetValue(name, out var all)) return all;
+        return _options.TryGetValue(name, out var v) && v is not null ? [v] : [];
     }
 
     public bool Has(string name) { _used.Add(name); return _options.ContainsKey(name); }

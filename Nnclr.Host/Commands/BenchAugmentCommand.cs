@@ -10,12 +10,23 @@ public sealed class BenchAugmentCommand : ICliCommand
 {
     public string Name => "bench augment";
     public string Summary => "views/s of the SIMD two-view augmentation vs torchvision on the same cores";
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        CliOption.Int("size", "Image and view side (pixels)", "32; 224 with --source"),
+        CliOption.Int("threads", "Augmentation threads (the peer gets the same)", "all cores; 1 with --source"),
+        CliOption.Double("seconds", "How long to measure", "5; 10 with --source", "T"),
+        CliOption.Text("policy", "byol|cifar|crops-only", "Augmentation policy", "byol"),
+        CliOption.Text("dtype", "fp32|bf16", "View element type", "fp32"),
+        CliOption.Text("source", "DIR", "JPEG mode: every .jpg/.jpeg/.png of DIR, decoded and augmented"),
+        CliOption.Text("peer", "PATH", "The torchvision peer script", "../shared/tools/tv_augment.py"),
+        CliOption.Switch("no-peer", "Do not run the torchvision peer"),
+        CliOption.Text("python", "PATH", "Python for the peer", "/usr/bin/python3"),
+        SharedOptions.Json,
+    ];
+
     public string Usage => """
-        usage: nnclr bench augment [--size 32|64|96] [--threads N] [--seconds T] [--policy byol|cifar|crops-only]
-                                   [--dtype fp32|bf16] [--peer PATH | --no-peer] [--python PATH] [--json]
           Input: 2,048 random size×size images (as the peer); output: size×size views, normalised, CHW.
           The peer is ../shared/tools/tv_augment.py run with /usr/bin/python3 (torchvision), same threads and seconds.
-               nnclr bench augment --source DIR --size S [--threads N] [--seconds T] [--policy byol] [--no-peer] [--json]
           JPEG mode: every .jpg/.jpeg/.png of DIR held as bytes in memory; per image one decode (DCT-scaled where both
           crops allow) + two S-px views, crops drawn on the full image. Default 1 thread, compared per core with
           ../shared/tools/tv_jpeg_augment.py (PIL decode + solo-learn's two views; one process, one core) on the same files.

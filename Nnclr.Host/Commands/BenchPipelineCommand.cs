@@ -18,11 +18,14 @@ public sealed class BenchPipelineCommand : ICliCommand
 {
     public string Name => "bench pipeline";
     public string Summary => "end-to-end pipeline throughput on real shards, per-stage table, bottleneck, ratio to the synthetic step";
-    public string Usage =>
-        "usage: nnclr bench pipeline [--preset NAME] [--data DIR] [--batch-size N] [--steps N] [--augment-threads N]\n" +
-        "                            [--step real|stand-in] [--precision fp32|bf16] [--channels-last true|false]\n" +
-        "                            [--device auto|cpu|cuda] [--set Section:Key=v;...] [--json]";
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "json" };
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        .. SharedOptions.Bench,
+        CliOption.Int("steps", "Steps (the first fifth is warm-up; at least 10)", "60"),
+        CliOption.Text("step", "real|stand-in", "The real training step, or a stand-in that only consumes the batches", "real"),
+        SharedOptions.Json,
+    ];
+
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {

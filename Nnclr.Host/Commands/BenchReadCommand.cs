@@ -10,10 +10,16 @@ public sealed class BenchReadCommand : ICliCommand
 {
     public string Name => "bench read";
     public string Summary => "shard read + LZ4 decode throughput (images/s, GB/s) of a dataset";
-    public string Usage => """
-        usage: nnclr bench read --data DIR [--split train] [--batch 256] [--seconds T] [--no-shuffle] [--json]
-          One EpochReader (single consumer, as in training), reading batches until T seconds have passed.
-        """;
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        CliOption.Text("data", "DIR", "Dataset shard directory (required)"),
+        CliOption.Text("split", "NAME", "Split to read", "train"),
+        CliOption.Int("batch", "Images per batch", "256"),
+        CliOption.Double("seconds", "How long to read", "5", "T"),
+        CliOption.Switch("no-shuffle", "Read in stored order"),
+        SharedOptions.Json,
+    ];
+    public string Usage => "One EpochReader (single consumer, as in training), reading batches until T seconds have passed.";
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {

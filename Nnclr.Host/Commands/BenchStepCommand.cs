@@ -12,11 +12,14 @@ public sealed class BenchStepCommand : ICliCommand
 {
     public string Name => "bench step";
     public string Summary => "time the full NNCLR training step on synthetic data already on the device";
-    public string Usage =>
-        "usage: nnclr bench step [--preset NAME] [--batch-size N] [--precision fp32|bf16] [--channels-last true|false]\n" +
-        "                        [--steps N] [--warmup N] [--device auto|cpu|cuda] [--set Section:Key=v;...] [--json]\n" +
-        "  default preset: cifar10-resnet18 with CUDA, cpu-smoke without";
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "json" };
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        .. SharedOptions.Bench,
+        CliOption.Int("steps", "Timed steps", "50"),
+        CliOption.Int("warmup", "Untimed steps first", "10"),
+        SharedOptions.Json,
+    ];
+
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {

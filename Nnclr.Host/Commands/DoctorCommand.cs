@@ -12,7 +12,7 @@ public sealed class DoctorCommand : ICliCommand
 {
     public string Name => "doctor";
     public string Summary => "check .NET, libtorch, CUDA, cuDNN, bf16 and the libstdc++ requirement";
-    public string Usage => "usage: nnclr doctor [--json]";
+    public IReadOnlyList<CliOption> Options { get; } = [SharedOptions.Json];
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {

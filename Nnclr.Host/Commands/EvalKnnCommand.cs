@@ -9,10 +9,13 @@ public sealed class EvalKnnCommand : ICliCommand
 {
     public string Name => "eval knn";
     public string Summary => "kNN accuracy of a checkpoint's (or a random-init) backbone on a dataset's test split";
-    public string Usage =>
-        "usage: nnclr eval knn (--checkpoint FILE|RUN_DIR | --random-init --preset NAME [--seed N]) [--data DIR]\n" +
-        "                      [--k N] [--temperature T] [--device auto|cpu|cuda] [--json]";
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "random-init", "json" };
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        .. SharedOptions.Eval,
+        CliOption.Int("k", "Neighbours", "the configuration's Eval:KnnK"),
+        CliOption.Double("temperature", "Vote temperature", "the configuration's Eval:KnnTemperature", "T"),
+    ];
+
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {

@@ -9,10 +9,12 @@ public sealed class EvalLinearCommand : ICliCommand
 {
     public string Name => "eval linear";
     public string Summary => "linear-probe accuracy of a checkpoint's (or a random-init) backbone";
-    public string Usage =>
-        "usage: nnclr eval linear (--checkpoint FILE|RUN_DIR | --random-init --preset NAME [--seed N]) [--data DIR]\n" +
-        "                         [--epochs N] [--device auto|cpu|cuda] [--json]";
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "random-init", "json" };
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        .. SharedOptions.Eval,
+        CliOption.Int("epochs", "Linear-probe epochs", "100"),
+    ];
+
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {

@@ -11,14 +11,22 @@ public sealed class ExportCommand : ICliCommand
 {
     public string Name => "export";
     public string Summary => "write a checkpoint's backbone (or a random-init one) as safetensors with torchvision key names";
-    public string Usage => """
-        usage: nnclr export --checkpoint FILE|DIR [--format safetensors] --out FILE [--include-heads] [--json]
-               nnclr export --random-init --arch resnet18|resnet34|resnet50|tiny [--stem cifar|imagenet] [--seed N]
-                            [--include-heads [--projector-hidden N] [--projector-out N] [--predictor-hidden N]] --out FILE [--json]
-          --checkpoint   a checkpoint file, or a checkpoints folder (its newest valid checkpoint is used)
-          --include-heads  also write projector.* and predictor.*
-          The same weights always give the same bytes.
-        """;
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        CliOption.Text("checkpoint", "FILE|DIR", "A checkpoint file, or a checkpoints folder (its newest valid checkpoint is used)"),
+        CliOption.Switch("random-init", "Export a freshly initialised network instead (needs --arch)"),
+        CliOption.Text("arch", "resnet18|resnet34|resnet50|tiny", "Architecture for --random-init"),
+        CliOption.Text("stem", "cifar|imagenet", "Stem for --random-init", "cifar"),
+        CliOption.Long("seed", "Initialisation seed for --random-init", "0"),
+        CliOption.Int("projector-hidden", "Projector hidden width for --random-init --include-heads", "2048"),
+        CliOption.Int("projector-out", "Projector output width for --random-init --include-heads", "256"),
+        CliOption.Int("predictor-hidden", "Predictor hidden width for --random-init --include-heads", "4096"),
+        CliOption.Text("format", "safetensors", "Output format", "safetensors"),
+        CliOption.Text("out", "FILE", "Output file (required)"),
+        CliOption.Switch("include-heads", "Also write projector.* and predictor.*"),
+        SharedOptions.Json,
+    ];
+    public string Usage => "The same weights always give the same bytes.";
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {

@@ -10,12 +10,32 @@ public sealed class IngestCommand : ICliCommand
 {
     public string Name => "ingest";
     public string Summary => "convert CIFAR-10/100, STL-10, an image folder or the demo dataset into LZ4 shards";
+    public IReadOnlyList<CliArgument> Arguments { get; } =
+    [
+        new("KIND", "What to ingest", Choices: ["cifar10", "cifar100", "stl10", "folder", "demo"]),
+        new("SOURCE", "cifar10|cifar100: the .tar.gz or extracted folder; stl10: the stl10_binary folder; folder: the image folder; demo: none", Required: false),
+    ];
+
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        CliOption.Text("out", "DIR", "Output dataset folder (required)"),
+        CliOption.Int("threads", "Worker threads (output bytes do not depend on it)", "all cores"),
+        CliOption.Text("format", "raw|jpeg", "folder: raw pixels at --size, or JPEG records (shard format v2)", "raw"),
+        CliOption.Int("size", "folder --format raw: side in pixels (resized and centre-cropped)"),
+        CliOption.Int("max-side", "folder --format jpeg: longer side above which images are re-encoded", "512"),
+        CliOption.Int("quality", "folder --format jpeg: JPEG quality of re-encoded images", "90"),
+        CliOption.Switch("strict", "folder: any unusable file is fatal"),
+        CliOption.Switch("unlabelled", "folder: every image at any depth, one unlabelled class"),
+        CliOption.Text("labels", "FILE", "folder: 'relative/path CLASS' per line labels every image"),
+        CliOption.Double("max-megapixels", "folder: images declaring more are skipped before decoding", "64", "MP"),
+        CliOption.Long("seed", "folder: record order shuffle seed; demo: generator seed", "1"),
+        CliOption.Int("train", "demo: training images", "10000"),
+        CliOption.Int("test", "demo: test images", "2000"),
+    ];
+
     public string Usage => """
-        usage: nnclr ingest cifar10|cifar100 <archive.tar.gz | extracted folder> --out DIR
-               nnclr ingest folder <dir> --size S --out DIR [--strict] [--unlabelled | --labels FILE] [--max-megapixels MP] [--seed N]
-               nnclr ingest folder <dir> --format jpeg --out DIR [--max-side 512] [--quality 90] [--strict] [--unlabelled] …
-               nnclr ingest stl10 <stl10_binary folder> --out DIR
-               nnclr ingest demo --out DIR [--train N] [--test N] [--seed N]
+        Forms: ingest cifar10|cifar100 SOURCE --out DIR; ingest stl10 SOURCE --out DIR;
+               ingest folder SOURCE (--size S | --format jpeg) --out DIR; ingest demo --out DIR.
           folder: <dir>/CLASS/*.jpg|png, or <dir>/train/CLASS and <dir>/test|val/CLASS for two splits.
                   --unlabelled: every .jpg/.jpeg/.png at any depth, one unlabelled class (no kNN on it).
                   --labels FILE: every image at any depth, labelled by FILE: one 'relative/path CLASS' per line

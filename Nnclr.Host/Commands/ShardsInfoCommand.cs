@@ -9,10 +9,12 @@ public sealed class ShardsInfoCommand : ICliCommand
 {
     public string Name => "shards info";
     public string Summary => "counts per split and class, image size, bytes and compression ratio of a dataset";
-    public string Usage => """
-        usage: nnclr shards info DIR [--json] [--verify]
-          --verify   decode every block (checksums, labels) and recount the classes
-        """;
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        SharedOptions.Json,
+        CliOption.Switch("verify", "Decode every record and check every checksum"),
+    ];
+    public IReadOnlyList<CliArgument> Arguments { get; } = [new("DIR", "The dataset folder")];
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {

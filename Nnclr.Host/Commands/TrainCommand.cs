@@ -10,14 +10,20 @@ namespace Nnclr.Host.Commands;
 public sealed class TrainCommand : ICliCommand
 {
     public string Name => "train";
-    public string Summary => "train an encoder with NNCLR (presets: cifar10-resnet18, cpu-smoke, demo)";
+    public string Summary => $"train an encoder with NNCLR (presets: {string.Join(", ", Presets.Names)})";
     public string Usage => TrainFlags.Usage;
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "deterministic", "resume" };
+    public IReadOnlyList<CliOption> Options => TrainFlags.Options;
 
     public async Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
-        var flags = TrainFlags.Parse(args);
+        var flags = TrainFlags.ParseTrain(args);
         args.EnsureAllUsed();
+        // --dry-run: validate every layer and print what config.resolved.json would hold; nothing is trained or written.
+        if (flags.DryRun)
+        {
+            Console.Out.Write(NnclrConfiguration.Resolve(flags).ToResolvedJson());
+            return 0;
+        }
         // The ports log through the host's one LoggerFactory, so Run:LogFormat from any layer (preset, --config,
         // NNCLR_* variables, flags) applies to every message.
         return await TrainingHost.RunAsync(flags, (cfg, loggers) => new TrainingPorts(cfg, loggers.CreateLogger("Nnclr.Training")), ct);

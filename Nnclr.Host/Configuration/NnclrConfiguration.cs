@@ -27,12 +27,36 @@ public static class NnclrConfiguration
         {
             var full = Path.GetFullPath(file);
             if (!File.Exists(full)) throw new ConfigurationException($"configuration file '{file}' not found");
-            builder.AddJsonFile(full, optional: false, reloadOnChange: false);
+            if (IsYaml(full)) builder.AddYamlFile(full, optional: false, reloadOnChange: false);
+            else builder.AddJsonFile(full, optional: false, reloadOnChange: false);
         }
         builder.AddInMemoryCollection(FromEnvironment(environment ?? Environment.GetEnvironmentVariables()));
         builder.AddInMemoryCollection(flags.Overrides);
         return builder;
     }
+
+    /// <summary>Run:Preset of a configuration file, or null when it sets none; throws <see cref="ConfigurationException"/> when it cannot be read.</summary>
+    public static string? PresetOf(string file)
+    {
+        var full = Path.GetFullPath(file);
+        if (!File.Exists(full)) throw new ConfigurationException($"configuration file '{file}' not found");
+        try
+        {
+            var builder = new ConfigurationBuilder();
+            if (IsYaml(full)) builder.AddYamlFile(full, optional: false, reloadOnChange: false);
+            else builder.AddJsonFile(full, optional: false, reloadOnChange: false);
+            return builder.Build()["Run:Preset"] is { Length: > 0 } p ? p : null;
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or IOException
+            || e.GetType().Namespace?.StartsWith("YamlDotNet", StringComparison.Ordinal) == true)
+        {
+            throw new ConfigurationException(DescribeFileError(file, e), e);
+        }
+    }
+
+    /// <summary>True for a .yaml or .yml file (any other extension is read as JSON).</summary>
+    public static bool IsYaml(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml";
 
     /// <summary>NNCLR_Section__Key=value → "Section:Key" = value (other variables are ignored).</summary>
     public static IEnumerable<KeyValuePair<string, string?>> FromEnvironment(IDictionary environment)
@@ -64,12 +88,17 @@ public static class NnclrConfiguration
     }
 
     /// <summary>Resolves and validates without a host (tests, `nnclr config show`); throws <see cref="ConfigurationException"/>.</summary>
-    public static ResolvedConfig Resolve(TrainFlags flags, IDictionary? environment = null)
+    public static ResolvedConfig Resolve(TrainFlags flags, IDictionary? environment = null) => Validate(Load(flags, environment));
+
+    /// <summary>
+    /// Binds and validates every section of a loaded configuration; throws <see cref="ConfigurationException"/> with one
+    /// line per problem, each naming the setting, its value, the rule and where the value came from.
+    /// </summary>
+    public static ResolvedConfig Validate(IConfigurationRoot configuration)
     {
-        var configuration = Load(flags, environment);
-        var services = new ServiceCollection().AddNnclrOptions(configuration).BuildServiceProvider();
+        using var services = new ServiceCollection().AddNnclrOptions(configuration).BuildServiceProvider();
         try { return services.GetRequiredService<ResolvedConfig>(); }
-        catch (Exception e) when (Describe(e) is { } message) { throw new ConfigurationException(message, e); }
+        catch (Exception e) when (Describe(e) is { } message) { throw new ConfigurationException(ConfigErrors.Annotate(message, configuration), e); }
     }
 
     /// <summary>Re-binds a configuration written by <see cref="ResolvedConfig.ToJson"/> (e.g. a checkpoint's), validating it again.</summary>
@@ -93,11 +122,19 @@ public static class NnclrConfiguration
     /// <summary>Builds the layered configuration; throws <see cref="ConfigurationException"/> for a bad preset or file.</summary>
     public static IConfigurationRoot Load(TrainFlags flags, IDictionary? environment = null)
     {
-        try { return new ConfigurationBuilder().AddNnclrLayers(flags, environment).Build(); }
-        catch (Exception e) when (e is InvalidDataException or FormatException or IOException)
+        environment ??= Environment.GetEnvironmentVariables();
+        IConfigurationRoot root;
+        try { root = new ConfigurationBuilder().AddNnclrLayers(flags, environment).Build(); }
+        catch (Exception e) when (e is InvalidDataException or FormatException or IOException
+            || e.GetType().Namespace?.StartsWith("YamlDotNet", StringComparison.Ordinal) == true)
         {
             throw new ConfigurationException(DescribeFileError(flags.ConfigFile ?? "", e), e);
         }
+        // Strict: a key no options class has (a misspelled section or setting, from any layer) is an error, as is an
+        // NNCLR_ variable that names a section with one underscore where two are needed.
+        var problems = ConfigSchema.UnknownKeys(root).Concat(ConfigSchema.EnvironmentMistakes(environment)).ToList();
+        if (problems.Count > 0) throw new ConfigurationException(string.Join("\n", problems));
+        return root;
     }
 
     /// <summary>

@@ -12,6 +12,10 @@ public sealed record ResolvedConfig(
     DataOptions Data, AugmentOptions Augment, ModelOptions Model, OptimOptions Optim, NnclrOptions Nnclr,
     PipelineOptions Pipeline, CheckpointOptions Checkpoint, EvalOptions Eval, RunOptions Run)
 {
+    /// <summary>--allow-config-change keys: maths settings a --resume may change (not a setting; never written).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string> AllowedChanges { get; init; } = [];
+
     /// <summary>The run directory: Run:RunDir, or runs/&lt;preset&gt;.</summary>
     public string RunDir => Path.GetFullPath(Run.RunDir.Length > 0 ? Run.RunDir : Path.Combine("runs", Run.Preset));
 
@@ -28,6 +32,22 @@ public sealed record ResolvedConfig(
 
     /// <summary>Indented JSON of every section.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>
+    /// config.resolved.json, `nnclr config show` and `train --dry-run`: every section with each "decide later" value made
+    /// concrete (Pipeline:Device as resolved on this machine, Pipeline:AugmentThreads, Data:Dir and Run:RunDir as full
+    /// paths), ending in a newline. Given back with --config (no --preset needed) it resolves to the same bytes.
+    /// </summary>
+    public string ToResolvedJson()
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(ToJson())!.AsObject();
+        root["Data"]!["Dir"] = Training.DatasetLocator.DirectoryFor(Data);
+        root["Pipeline"]!["Device"] = ResolveDevice();
+        root["Pipeline"]!["AugmentThreads"] = global::Nnclr.Pipeline.PipelineSettings.ResolveAugmentThreads(Pipeline.AugmentThreads);
+        root["Run"]!["RunDir"] = RunDir;
+        root.Remove(nameof(RunDir)); // the computed property, not a section (ToJson keeps it for the checkpoints' hash)
+        return root.ToJsonString(JsonOptions) + "\n";
+    }
 
     internal static ResolvedConfig From(IServiceProvider sp, IConfiguration configuration)
     {

@@ -24,6 +24,10 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
     private readonly TextWriter? _progress;
     // Total steps of the run, for the progress line.
     private readonly long _totalSteps;
+    // The terminal bar (with _progress), made at the first interval.
+    private ProgressBar? _bar;
+    // A bar line is on screen without its newline.
+    private bool _openLine;
     // Guards the writers: intervals (train thread) and checkpoints (checkpoint thread) may overlap.
     private readonly object _gate = new();
 
@@ -51,11 +55,9 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
             }
             if (_progress is not null)
             {
-                _progress.Write(string.Format(CultureInfo.InvariantCulture,
-                    "\rstep {0}/{1} ({2:P0}) epoch {3} loss {4:F4} lr {5:G3} nn-acc {6:P1} {7:F0} img/s bottleneck {8}   ",
-                    m.Step, _totalSteps, _totalSteps > 0 ? m.Step / (double)_totalSteps : 0, m.Epoch, m.Loss, m.LearningRate,
-                    m.NnAccuracy, m.ImagesPerSecond, m.Stages.BottleneckStage));
+                _progress.Write((_bar ??= new ProgressBar(_totalSteps)).Line(m));
                 _progress.Flush();
+                _openLine = true;
             }
             else
             {
@@ -68,7 +70,7 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
     {
         lock (_gate)
         {
-            if (_progress is not null) _progress.WriteLine();
+            EndLineLocked();
             Log.CheckpointWritten(_logger, meta.Step, meta.Cursor.ToString(), meta.Final ? " (final)" : "");
         }
     }
@@ -101,11 +103,24 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
+    /// <summary>Ends the bar's line (if one is open) so that what follows starts on its own line.</summary>
+    public void EndLine()
+    {
+        lock (_gate) EndLineLocked();
+    }
+
+    private void EndLineLocked()
+    {
+        if (_progress is null || !_openLine) return;
+        _progress.WriteLine();
+        _openLine = false;
+    }
+
     public void Dispose()
     {
         lock (_gate)
         {
-            if (_progress is not null) _progress.WriteLine();
+            EndLineLocked();
             _jsonl.Dispose();
         }
     }

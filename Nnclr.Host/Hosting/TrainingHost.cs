@@ -37,17 +37,27 @@ public static class TrainingHost
         try { host = Build(flags, portsFactory, environment, error, loggingFactory); }
         catch (ConfigurationException e)
         {
-            error.WriteLine($"nnclr train: {e.Message}");
+            foreach (var line in e.Message.Split('\n')) error.WriteLine($"nnclr train: {line}");
             return ExitCodes.Usage;
         }
         using (host)
         {
+            // The run directory: refused when it holds another run, unless --resume (matching) or --force (moved aside).
+            try
+            {
+                if (RunDirectoryGuard.Check(host.Services.GetRequiredService<ResolvedConfig>(), flags.Force, flags.AllowConfigChange) is { } moved)
+                    error.WriteLine($"nnclr train: --force: moved the previous run's files to {moved}");
+            }
+            catch (Exception e) when (e is ConfigurationException or IOException or UnauthorizedAccessException)
+            {
+                foreach (var line in e.Message.Split('\n')) error.WriteLine($"nnclr train: {line}");
+                return e is ConfigurationException ? ExitCodes.Usage : ExitCodes.RunFailed;
+            }
             var outcome = host.Services.GetRequiredService<RunOutcome>();
             try { await host.RunAsync(cancel); }
             catch (Exception e) when (NnclrConfiguration.Describe(e) is { } message)
             {
-                error.WriteLine("nnclr train: invalid configuration:");
-                foreach (var line in message.Split('\n')) error.WriteLine("  " + line);
+                foreach (var line in message.Split('\n')) error.WriteLine($"nnclr train: {line}");
                 return ExitCodes.Usage;
             }
             if (outcome.ExitCode == ExitCodes.Usage && outcome.Error is not null) error.WriteLine($"nnclr train: {outcome.Error}");
@@ -63,6 +73,9 @@ public static class TrainingHost
         Func<ResolvedConfig, ILoggerFactory, ITrainingPorts>? loggingFactory = null)
     {
         var configuration = NnclrConfiguration.Load(flags, environment);
+        // Validated here, before the host exists, so a bad value is one line per problem and never a Hosting stack trace;
+        // the device too (a GPU preset where CUDA does not load), so config.resolved.json can name the one resolved.
+        NnclrConfiguration.Validate(configuration).ResolveDevice();
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,
@@ -75,7 +88,7 @@ public static class TrainingHost
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        if (json) builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
+        if (json) builder.Logging.AddConsole(o => o.FormatterName = JsonLineFormatter.Name).AddConsoleFormatter<JsonLineFormatter, ConsoleFormatterOptions>();
         else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; o.ColorBehavior = LoggerColorBehavior.Default; });
         int timeout = int.TryParse(configuration["Run:ShutdownTimeoutSeconds"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) && t > 0 ? t : 120;
         builder.Services.Configure<HostOptions>(o =>
@@ -85,7 +98,7 @@ public static class TrainingHost
         });
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton<RunOutcome>();
-        builder.Services.AddSingleton(sp => new TrainingRun(sp.GetRequiredService<ResolvedConfig>(),
+        builder.Services.AddSingleton(sp => new TrainingRun(sp.GetRequiredService<ResolvedConfig>() with { AllowedChanges = flags.AllowConfigChange },
             loggingFactory is null ? portsFactory : cfg => loggingFactory(cfg, sp.GetRequiredService<ILoggerFactory>()),
             sp.GetRequiredService<ILogger<TrainingRun>>(), json || Console.IsErrorRedirected ? null : Console.Error, error));
         builder.Services.AddHostedService<TrainingService>();

@@ -27,7 +27,7 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
         try
         {
             dir = new RunDirectory(config.RunDir);
-            RunDirectory.WriteAtomically(dir.ResolvedConfig, config.ToJson());
+            RunDirectory.WriteAtomically(dir.ResolvedConfig, config.ToResolvedJson());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -109,7 +109,10 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
         }
         IReadOnlyDictionary<string, double> final;
         bool stopped = result.Stopped;
-        try { final = ports.Finish(result, stop); }
+        var finishing = System.Diagnostics.Stopwatch.StartNew();
+        metrics.EndLine();
+        Log.PhaseStarted(logger, "final evaluation");
+        try { final = ports.Finish(result, stop); Log.PhaseDone(logger, "final evaluation", finishing.Elapsed.TotalSeconds); }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // SIGTERM during the final evaluation: the checkpoints are on disk; the evaluation is abandoned.
@@ -123,10 +126,11 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
             TryWriteSummary(dir, cfg, "failed", ExitCodes.RunFailed, message, result, result.Report, null);
             return ExitCodes.RunFailed;
         }
-        foreach (var (name, value) in final) Log.FinalMetric(logger, name, value);
+        FinalEvalLog.Write(logger, final);
         string status = stopped ? "stopped" : "completed";
         double imagesPerSecond = result.ElapsedSeconds > 0 ? (result.Steps - settings.StartStep) * settings.Geometry.BatchSize / result.ElapsedSeconds : 0;
-        Log.Finished(logger, status, result.Steps, result.ElapsedSeconds, imagesPerSecond, result.Report.ToTable());
+        Log.Finished(logger, status, result.Steps, result.ElapsedSeconds, imagesPerSecond, result.Report.BottleneckStage ?? "");
+        StageTableOutput.Write(logger, progress, result.Report.ToTable());
         TryWriteSummary(dir, cfg, status, ExitCodes.Ok, null, result, result.Report, final);
         return ExitCodes.Ok;
     }

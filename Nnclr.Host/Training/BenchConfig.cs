@@ -18,7 +18,7 @@ public static class BenchConfig
         if (args.String("channels-last") is { } c) o["Model:ChannelsLast"] = c;
         if (args.String("data") is { } d) o["Data:Dir"] = d;
         if (args.Int("augment-threads") is { } t) o["Pipeline:AugmentThreads"] = t.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (args.String("set") is { } set) TrainFlags.ParseSet(set, o);
+        foreach (var set in args.Strings("set")) TrainFlags.ParseSet(set, o);
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) o[k] = v;
         o["Pipeline:Device"] = deviceFlag;
         bool cuda = TorchRuntime.ResolveDevice("auto") != "cpu";

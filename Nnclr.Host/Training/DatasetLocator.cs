@@ -16,7 +16,9 @@ public static class DatasetLocator
         var dir = DirectoryFor(data);
         if (data.Dataset == "demo")
         {
-            DemoDataset.EnsureCurrent(dir, data.DemoTrainCount, data.DemoTestCount, log);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            if (DemoDataset.EnsureCurrent(dir, data.DemoTrainCount, data.DemoTestCount, log))
+                log(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"demo dataset generated in {clock.Elapsed.TotalSeconds:F1} s"));
             return dir;
         }
         if (!File.Exists(Path.Combine(dir, "manifest.json")))

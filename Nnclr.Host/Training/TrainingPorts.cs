@@ -99,16 +99,16 @@ public sealed class TrainingPorts : ITrainingPorts
 
         var cursor = new DataCursor(0, 0);
         long epochsDone = 0;
-        var (dir, latest) = RunCheckpoints.Open(cfg.RunDir, cfg.Checkpoint.Keep, cfg.ToJson(), cfg.Run.Resume, w => log.LogWarning("{Message}", w), CheckpointUse.TryRestore(_trainer));
+        var (dir, latest) = RunCheckpoints.Open(cfg.RunDir, cfg.Checkpoint.Keep, cfg.ToJson(), cfg.Run.Resume, w => log.LogWarning("{Message}", w), CheckpointUse.TryRestore(_trainer), cfg.AllowedChanges);
         if (latest is { } c)
         {
             StartStep = c.Meta.Step;
             cursor = new DataCursor(c.Meta.CursorEpoch, c.Meta.CursorPosition);
             epochsDone = c.Meta.Epoch;
-            log.LogInformation("resuming from {Path}: step {Step}, data at epoch {Epoch} position {Position}",
+            log.LogInformation("resuming from {path}: step {step}, data at epoch {epoch} position {position}",
                 c.Path, c.Meta.Step, cursor.Epoch, cursor.Position);
         }
-        else if (cfg.Run.Resume) log.LogInformation("--resume: no usable checkpoint of this run in {Dir}; starting a new run", dir.Directory);
+        else if (cfg.Run.Resume) log.LogInformation("--resume: no usable checkpoint of this run in {dir}; starting a new run", dir.Directory);
         _source = new EpochReaderSource(_train, unchecked((ulong)cfg.Run.Seed), cursor, batch);
         Trainer = new TrainerStep(_trainer, PeriodicKnn, epochsDone);
         Checkpoints = new CheckpointDirectorySink(dir, cfg.ToJson(), cfg.Run.Seed);
@@ -123,7 +123,7 @@ public sealed class TrainingPorts : ITrainingPorts
         if (_knn is null || every <= 0 || (epoch + 1) % every != 0) return;
         if (_periodic is { IsCompleted: false })
         {
-            _log.LogInformation("kNN after epoch {Epoch}: skipped, the previous evaluation is still running", epoch + 1);
+            _log.LogInformation("kNN after epoch {epoch}: skipped, the previous evaluation is still running", epoch + 1);
             return;
         }
         _evalNet.CopyFrom(trainer.Backbone);
@@ -134,14 +134,14 @@ public sealed class TrainingPorts : ITrainingPorts
             try
             {
                 var (top1, top5) = _knn!.Evaluate(_evalNet.Features, _device, limitTrain: _cfg.Eval.PeriodicTrainLimit, cancel: cancel);
-                _log.LogInformation("kNN after epoch {Epoch}: top-1 {Top1:F2}% top-5 {Top5:F2}% ({Seconds:F1} s)",
+                _log.LogInformation("kNN after epoch {epoch}: top-1 {knn_top1:F2}% top-5 {knn_top5:F2}% ({elapsed_s:F1} s)",
                     epoch + 1, 100 * top1, 100 * top5, (DateTime.UtcNow - started).TotalSeconds);
             }
             catch (OperationCanceledException) { }
             catch (Exception e)
             {
                 // Monitoring only: a failed periodic evaluation is reported, training goes on.
-                _log.LogWarning("kNN after epoch {Epoch} failed: {Message}", epoch + 1, e.Message);
+                _log.LogWarning("kNN after epoch {epoch} failed: {error}", epoch + 1, e.Message);
             }
         }, CancellationToken.None);
     }

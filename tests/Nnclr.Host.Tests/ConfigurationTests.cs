@@ -115,7 +115,8 @@ public sealed class ConfigurationTests
         var e = Assert.Throws<ConfigurationException>(() =>
             NnclrConfiguration.Resolve(Flags("--preset", "cpu-smoke", "--batch-size", "384"), NoEnvironment));
 
-        Assert.Equal("Nnclr:SupportSetSize (8192) must be a multiple of Optim:BatchSize (384): the support set is written one batch at a time", e.Message);
+        Assert.Equal("Nnclr:SupportSetSize (8192) must be a multiple of Optim:BatchSize (384): the support set is written one batch at a time " +
+            "(Nnclr:SupportSetSize = '8192' from preset cpu-smoke; Optim:BatchSize = '384' from the command line)", e.Message);
     }
 
     [Fact]
@@ -124,7 +125,7 @@ public sealed class ConfigurationTests
         var e = Assert.Throws<ConfigurationException>(() =>
             NnclrConfiguration.Resolve(Flags("--preset", "demo", "--set", "Eval:KnnK=0"), NoEnvironment));
 
-        Assert.Equal("Eval:KnnK must be between 1 and 10000", e.Message);
+        Assert.Equal("Eval:KnnK = '0' (from the command line): must be between 1 and 10000", e.Message);
     }
 
     [Fact]
@@ -133,7 +134,7 @@ public sealed class ConfigurationTests
         var e = Assert.Throws<ConfigurationException>(() =>
             NnclrConfiguration.Resolve(Flags("--preset", "demo"), new Hashtable { ["NNCLR_Optim__BatchSize"] = "lots" }));
 
-        Assert.Contains("'Optim:BatchSize'", e.Message);
+        Assert.Equal("Optim:BatchSize = 'lots' (from environment variable NNCLR_Optim__BatchSize): not a valid whole number (32-bit)", e.Message);
     }
 
     [Fact]

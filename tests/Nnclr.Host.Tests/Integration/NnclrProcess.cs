@@ -11,13 +11,17 @@ internal sealed class NnclrProcess : IDisposable
     // Everything it printed, both streams interleaved by arrival.
     private readonly StringBuilder _output = new();
 
-    public NnclrProcess(string workDir, params string[] args)
+    public NnclrProcess(string workDir, params string[] args) : this(workDir, new Dictionary<string, string>(), args) { }
+
+    /// <summary>As the other constructor, with extra environment variables for the child.</summary>
+    public NnclrProcess(string workDir, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "nnclr.dll"), .. args])
         {
             WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true,
         };
         psi.Environment["NNCLR_Run__LogFormat"] = "json";
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };

@@ -16,26 +16,41 @@ public sealed class RunIdentityProcessTests(DemoData demo) : IClassFixture<DemoD
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
 
     [Fact]
-    public async Task FreshRun_InDirectoryWithAnotherRunsCheckpoints_KeepsItsOwnAndResumesThem()
+    public async Task FreshRun_InDirectoryWithAnotherRun_RefusedThenForceMovesItAsideAndResumesItsOwn()
     {
         var run = demo.NewRunDir("reuse");
         // The other run: more steps, so its checkpoint names sort after the new run's.
         using (var p = new NnclrProcess(demo.Root, demo.TrainArgs(run, 30, 10)))
             Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
         var other = RunIdentity.Load(run, w => Assert.Fail(w))!;
+        var metricsBefore = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));
+
+        // Without --resume or --force the directory is refused, and nothing in it changes.
         using (var p = new NnclrProcess(demo.Root, demo.TrainArgs(run, 20, 10)))
+        {
+            int code = await p.WaitAsync(Limit);
+            Assert.True(code == 2, $"expected exit 2, got {code}:\n{p.Output}");
+            Assert.Contains($"run directory {run} holds another run", p.Output);
+            Assert.Contains("--force", p.Output);
+        }
+        Assert.Equal(metricsBefore, File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
+
+        // --force moves the other run's files into previous-<utc>/ (nothing deleted) and starts afresh.
+        using (var p = new NnclrProcess(demo.Root, [.. demo.TrainArgs(run, 20, 10), "--force"]))
             Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
         var mine = RunIdentity.Load(run, w => Assert.Fail(w))!;
         Assert.NotEqual(other.RunId, mine.RunId);
+        var previous = Assert.Single(Directory.GetDirectories(run, "previous-*"));
+        Assert.Equal(metricsBefore, File.ReadAllText(Path.Combine(previous, "metrics.jsonl")));
+        Assert.Equal(other.RunId, RunIdentity.Load(previous, w => Assert.Fail(w))!.RunId);
+        Assert.Equal([20L, 30L], new CheckpointDirectory(Path.Combine(previous, "checkpoints"), 2, other).ListRun().Select(m => m.Step));
 
         var folder = Path.Combine(run, "checkpoints");
-        Assert.Equal([10L, 20L], new CheckpointDirectory(folder, 2, mine).ListRun().Select(m => m.Step));   // not pruned by name order
-        Assert.Equal([20L, 30L], new CheckpointDirectory(folder, 2, other).ListRun().Select(m => m.Step));  // the other run's left alone
-
+        Assert.Equal([10L, 20L], new CheckpointDirectory(folder, 2, mine).ListRun().Select(m => m.Step));
         using (var p = new NnclrProcess(demo.Root, demo.TrainArgs(run, 30, 10, "--resume")))
         {
             Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
-            Assert.Contains("step 20", p.Output); // resumed its own step 20, not the other run's step 30
+            Assert.Contains("step 20", p.Output); // resumed its own step 20
         }
         Assert.Equal([20L, 30L], new CheckpointDirectory(folder, 2, mine).ListRun().Select(m => m.Step));
     }
@@ -51,8 +66,24 @@ public sealed class RunIdentityProcessTests(DemoData demo) : IClassFixture<DemoD
         int code = await q.WaitAsync(Limit);
         Assert.True(code == 2, $"expected exit 2, got {code}:\n{q.Output}");
         Assert.Contains("Optim:BatchSize 32 → 64", q.Output);
-        Assert.Contains("ckpt-000000000010.nnclr", q.Output);
+        Assert.Contains("--allow-config-change Optim:BatchSize", q.Output);
         Assert.DoesNotContain(Directory.GetFiles(Path.Combine(run, "checkpoints")), f => f.Contains("000000000020", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Resume_CheckpointWrittenWithDifferentBatchSize_RefusedNamingTheCheckpoint()
+    {
+        // Without the run's config.resolved.json (an older run directory) the checkpoint's own stored configuration decides.
+        var run = demo.NewRunDir("batch-ckpt");
+        using (var p = new NnclrProcess(demo.Root, demo.TrainArgs(run, 10, 10)))
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+        File.Delete(Path.Combine(run, "config.resolved.json"));
+        var args = demo.TrainArgs(run, 20, 10, "--resume").Select(a => a.Replace("Optim:BatchSize=32", "Optim:BatchSize=64", StringComparison.Ordinal)).ToArray();
+        using var q = new NnclrProcess(demo.Root, args);
+        int code = await q.WaitAsync(Limit);
+        Assert.True(code == 2, $"expected exit 2, got {code}:\n{q.Output}");
+        Assert.Contains("Optim:BatchSize 32 → 64", q.Output);
+        Assert.Contains("ckpt-000000000010.nnclr", q.Output);
     }
 
     [Fact]

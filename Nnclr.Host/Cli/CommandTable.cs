@@ -18,5 +18,8 @@ public static class CommandTable
         new BenchPipelineCommand(),
         new EvalKnnCommand(),
         new EvalLinearCommand(),
+        new EmbedCommand(),
+        new NeighborsCommand(),
+        new DuplicatesCommand(),
     ];
 }

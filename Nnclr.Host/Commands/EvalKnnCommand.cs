@@ -10,7 +10,7 @@ public sealed class EvalKnnCommand : ICliCommand
     public string Name => "eval knn";
     public string Summary => "kNN accuracy of a checkpoint's (or a random-init) backbone on a dataset's test split";
     public string Usage =>
-        "usage: nnclr eval knn (--checkpoint FILE|RUN_DIR | --random-init --preset NAME [--seed N]) [--data DIR]\n" +
+        "usage: nnclr eval knn (--checkpoint FILE|RUN_DIR|F.safetensors|F.pth [--preset NAME] | --random-init --preset NAME [--seed N]) [--data DIR]\n" +
         "                      [--k N] [--temperature T] [--device auto|cpu|cuda] [--json]";
     public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "random-init", "json" };
 

@@ -13,6 +13,7 @@ public sealed record TrainFlags
     public const string Usage =
         "usage: nnclr train --preset NAME [--config FILE] [--data DIR] [--run-dir DIR] [--max-steps N]\n" +
         "                   [--deterministic] [--resume] [--epochs N] [--batch-size N] [--lr X] [--seed N]\n" +
+        "                   [--init-from CHECKPOINT|RUN_DIR|F.safetensors|F.pth]\n" +
         "                   [--device auto|cpu|cuda[:N]] [--log-format auto|json|text] [--log-every N]\n" +
         "                   [--set Section:Key=value[;Section:Key=value...]]\n" +
         "  presets: cifar10-resnet18, cpu-smoke, demo\n" +
@@ -32,6 +33,7 @@ public sealed record TrainFlags
         string Num<T>(T? v) where T : struct, IFormattable => v!.Value.ToString(null, CultureInfo.InvariantCulture);
         Put("Data:Dir", args.String("data"));
         Put("Run:RunDir", args.String("run-dir"));
+        Put("Run:InitFrom", args.String("init-from"));
         if (args.Long("max-steps") is { } steps) Put("Run:MaxSteps", Num<long>(steps));
         if (args.Flag("deterministic")) Put("Run:Deterministic", "true");
         if (args.Flag("resume")) Put("Run:Resume", "true");

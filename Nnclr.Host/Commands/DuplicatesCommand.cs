@@ -38,7 +38,9 @@ public sealed class DuplicatesCommand : ICliCommand
         var device = TorchSharp.torch.device(TorchRuntime.ResolveDevice(deviceSetting));
         var watch = Stopwatch.StartNew();
         using var search = new CosineSearch(set, device);
-        var groups = search.Duplicates((float)threshold, cancel: ct);
+        List<int[]> groups;
+        try { groups = search.Duplicates((float)threshold, cancel: ct); }
+        catch (InvalidOperationException e) { throw new CliException($"--threshold: {e.Message}"); }
         Console.Error.WriteLine($"nnclr duplicates: {set.Count} embeddings of {set.Dim}, {groups.Count} groups ({groups.Sum(g => g.Length)} images) " +
                                 $"at cosine >= {threshold.ToString(CultureInfo.InvariantCulture)} in {watch.Elapsed.TotalSeconds:F2} s");
         string text = ext == ".csv" ? Csv(set, groups) : Json(set, groups, threshold);

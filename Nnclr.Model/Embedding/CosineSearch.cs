@@ -13,6 +13,9 @@ public sealed class CosineSearch : IDisposable
     /// <summary>Query rows per matrix product.</summary>
     public const int ChunkRows = 1024;
 
+    /// <summary>Most linked pairs one chunk may produce before <see cref="Duplicates"/> refuses the threshold (bounds host memory).</summary>
+    public const long MaxPairsPerChunk = 20_000_000;
+
     // All N rows [N, D] fp32 on the device.
     private readonly Tensor _all;
 
@@ -60,6 +63,9 @@ public sealed class CosineSearch : IDisposable
             // Only pairs (i, j) with j > i: the rows from start on, masked below the diagonal.
             var block = matmul(_all.narrow(0, start, rows), _all.narrow(0, start, n - start).t());
             var mask = block.ge(threshold).triu(1);
+            long linked = mask.sum().item<long>();
+            if (linked > MaxPairsPerChunk)
+                throw new InvalidOperationException($"threshold {threshold} links {linked:N0} pairs among rows {start}…{start + rows - 1} alone (more than {MaxPairsPerChunk:N0}): it is too loose for near-duplicates; raise it");
             var pairs = mask.nonzero().cpu();
             if (pairs.shape[0] > 0)
             {

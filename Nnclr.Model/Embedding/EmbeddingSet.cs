@@ -109,8 +109,9 @@ public sealed partial class EmbeddingSet
         var header = Encoding.ASCII.GetString(headerBytes);
         var m = NpyHeader().Match(header);
         if (!m.Success) throw new WeightsFormatException(path, $"header '{header.Trim()}' is not float32 little-endian C-order [N, D]");
-        long n = long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), d = long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
-        if (d <= 0 || n < 0 || n * d * 4 != fs.Length - 10 - headerLength || n * d > Array.MaxLength)
+        long n = long.TryParse(m.Groups[1].Value, CultureInfo.InvariantCulture, out long rows) ? rows : -1;
+        long d = long.TryParse(m.Groups[2].Value, CultureInfo.InvariantCulture, out long cols) ? cols : -1;
+        if (n < 0 || n > int.MaxValue || d > int.MaxValue || d <= 0 || n * d > Array.MaxLength || n * d * 4 != fs.Length - 10 - headerLength)
             throw new WeightsFormatException(path, $"shape ({n}, {d}) does not match the {fs.Length}-byte file");
         var bytes = new byte[n * d * 4];
         fs.ReadExactly(bytes);

@@ -96,8 +96,16 @@ public sealed class EncoderSource
         var dir = DatasetLocator.DirectoryFor(cfg.Data);
         if (File.Exists(Path.Combine(dir, "manifest.json")))
         {
-            using var data = ShardDataset.Open(dir, "train");
-            return ConfigMapping.Normalisation(data.Manifest);
+            try
+            {
+                using var data = ShardDataset.Open(dir, "train");
+                return ConfigMapping.Normalisation(data.Manifest);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+            {
+                warn($"the training dataset {dir} cannot be opened ({e.Message}): normalising with CIFAR-10's mean/std, which may differ from training");
+                return ConfigMapping.Normalisation();
+            }
         }
         warn($"the training dataset's shards ({dir}) are not here: normalising with CIFAR-10's mean/std, which may differ from training");
         return ConfigMapping.Normalisation();

@@ -60,4 +60,20 @@ public sealed class EncoderProcessTests(DemoData demo) : IClassFixture<DemoData>
         Assert.Contains("unexpected keys (", refused, StringComparison.Ordinal);
         Assert.Contains("layer1.0.conv1.weight", refused, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task EvalKnn_ExportedRandomInitWeights_SameAccuracyAsThePresetsRandomInit()
+    {
+        var weights = Path.Combine(demo.Root, "tiny42-" + Guid.NewGuid().ToString("N")[..6] + ".safetensors");
+        await Run(0, "export", "--random-init", "--arch", "tiny", "--seed", "42", "--out", weights);
+        var fromFile = await Run(0, "eval", "knn", "--checkpoint", weights, "--preset", "demo", "--data", demo.DataDir, "--json");
+        var random = await Run(0, "eval", "knn", "--random-init", "--preset", "demo", "--data", demo.DataDir, "--json");
+        static (double, double) Accuracy(string output)
+        {
+            using var doc = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]);
+            return (doc.RootElement.GetProperty("top1").GetDouble(), doc.RootElement.GetProperty("top5").GetDouble());
+        }
+        Assert.Equal(Accuracy(random), Accuracy(fromFile));
+        Assert.Contains("(tiny-cnn)", fromFile, StringComparison.Ordinal);
+    }
 }

@@ -14,7 +14,7 @@ public sealed class DuplicatesCommand : ICliCommand
     public string Name => "duplicates";
     public string Summary => "groups of near-duplicate images (cosine similarity >= threshold) in an embeddings file";
     public string Usage => """
-        usage: nnclr duplicates --embeddings F.npy|F.safetensors --threshold T [--out F.json|F.csv] [--device auto|cpu|cuda[:N]]
+        usage: nnclr duplicates --embeddings F.npy|F.safetensors|F.parquet --threshold T [--out F.json|F.csv] [--device auto|cpu|cuda[:N]]
           --threshold  cosine similarity in (-1, 1]; pairs at or above it are linked, groups are the connected components
           --out        F.json ({"threshold", "count", "groups": [[{"index", "path"}, …], …]}) or F.csv (group,index,path);
                        without it, the groups go to stdout

@@ -15,14 +15,14 @@ public sealed class EmbedCommand : ICliCommand
     public string Name => "embed";
     public string Summary => "embeddings (L2-normalised backbone or projector outputs) of a folder's images or a dataset split";
     public string Usage => """
-        usage: nnclr embed --checkpoint FILE|DIR|RUN_DIR|WEIGHTS (--images DIR | --data DIR [--split S]) --out F.npy|F.safetensors
+        usage: nnclr embed --checkpoint FILE|DIR|RUN_DIR|WEIGHTS (--images DIR | --data DIR [--split S]) --out F.npy|F.safetensors|F.parquet
                            [--projector] [--batch-size N] [--threads N] [--device auto|cpu|cuda[:N]] [--json]
           --checkpoint  a checkpoint, checkpoints folder or run directory (newest valid checkpoint), or weights:
                         safetensors with torchvision key names (nnclr export) or a PyTorch state_dict (.pth)
           --images      every .jpg/.jpeg/.png under DIR, any depth, decoded as `ingest folder` does
           --data        an ingested dataset (raw records); --split (default test) picks the split
           --out         F.npy (float32 [N, D]) + F.paths.txt (one path per line), or F.safetensors
-                        (tensor "embeddings", paths as JSON in the metadata)
+                        (tensor "embeddings", paths as JSON in the metadata), or F.parquet (columns path, embedding)
           --projector   the projector's output instead of the backbone's
           --batch-size  images per forward pass (256); --threads decode threads (0 = all cores)
           Same inputs and weights → same bytes. Progress on stderr.
@@ -43,8 +43,8 @@ public sealed class EmbedCommand : ICliCommand
         if ((images is null) == (data is null)) throw new CliException("give exactly one of --images DIR and --data DIR");
         if (batch is < 1 or > 65_536) throw new CliException($"--batch-size must be between 1 and 65536, got {batch}");
         if (threads is < 0 or > 256) throw new CliException($"--threads must be between 0 and 256, got {threads}");
-        if (Path.GetExtension(output).ToLowerInvariant() is not (".npy" or ".safetensors"))
-            throw new CliException($"--out {output}: the name must end in .npy or .safetensors");
+        if (Path.GetExtension(output).ToLowerInvariant() is not (".npy" or ".safetensors" or ".parquet"))
+            throw new CliException($"--out {output}: the name must end in .npy, .safetensors or .parquet");
 
         TorchRuntime.EnsureLoaded();
         var source = EncoderSource.Open(checkpoint, w => Console.Error.WriteLine($"nnclr embed: warning: {w}"));

@@ -13,7 +13,7 @@ public sealed class NeighborsCommand : ICliCommand
     public string Name => "neighbors";
     public string Summary => "top-k nearest images by cosine similarity in an embeddings file";
     public string Usage => """
-        usage: nnclr neighbors --embeddings F.npy|F.safetensors (--query IMAGE --checkpoint C [--projector] | --index N)
+        usage: nnclr neighbors --embeddings F.npy|F.safetensors|F.parquet (--query IMAGE --checkpoint C [--projector] | --index N)
                                [--k K] [--device auto|cpu|cuda[:N]] [--json]
           --embeddings  written by `nnclr embed`
           --query       an image file, embedded with --checkpoint (the encoder that wrote the embeddings)

@@ -9,7 +9,8 @@ namespace Nnclr.Model;
 /// <summary>
 /// N L2-normalised embeddings of size D with the path (or dataset record) each came from, and the files they are
 /// kept in: <c>F.npy</c> (float32 little-endian [N, D], NumPy format 1.0) + <c>F.paths.txt</c> (one path per line,
-/// UTF-8), or <c>F.safetensors</c> (tensor "embeddings" F32 [N, D]; metadata "paths" as a JSON array, "source").
+/// UTF-8), <c>F.safetensors</c> (tensor "embeddings" F32 [N, D]; metadata "paths" as a JSON array, "source"), or
+/// <c>F.parquet</c> (<see cref="EmbeddingParquet"/>).
 /// Writing is deterministic: the same vectors and paths give the same bytes.
 /// </summary>
 public sealed partial class EmbeddingSet
@@ -52,7 +53,12 @@ public sealed partial class EmbeddingSet
                 new Dictionary<string, string> { ["paths"] = JsonSerializer.Serialize(Paths), ["source"] = Source });
             return [Path.GetFullPath(path)];
         }
-        if (ext != ".npy") throw new ArgumentException($"--out {path}: the name must end in .npy or .safetensors");
+        if (ext == ".parquet")
+        {
+            EmbeddingParquet.Write(this, path);
+            return [Path.GetFullPath(path)];
+        }
+        if (ext != ".npy") throw new ArgumentException($"--out {path}: the name must end in .npy, .safetensors or .parquet");
         var header = string.Create(CultureInfo.InvariantCulture, $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({Count}, {Dim}), }}");
         int total = 10 + header.Length + 1;
         header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
@@ -98,7 +104,8 @@ public sealed partial class EmbeddingSet
             for (int i = 0; i < v.Length; i++) v[i] = BinaryPrimitives.ReadSingleLittleEndian(t.Data.AsSpan(i * 4));
             return new EmbeddingSet(v, paths, checked((int)t.Shape[1]), file.Metadata.GetValueOrDefault("source", ""));
         }
-        if (ext != ".npy") throw new WeightsFormatException(path, "embeddings must be a .npy (with its .paths.txt) or a .safetensors file");
+        if (ext == ".parquet") return EmbeddingParquet.Read(path);
+        if (ext != ".npy") throw new WeightsFormatException(path, "embeddings must be a .npy (with its .paths.txt), .safetensors or .parquet file");
         using var fs = File.OpenRead(path);
         Span<byte> pre = stackalloc byte[10];
         if (fs.ReadAtLeast(pre, 10, throwOnEndOfStream: false) < 10 || pre[0] != 0x93 || !pre[1..6].SequenceEqual("NUMPY"u8) || pre[6] != 1)

@@ -63,7 +63,7 @@ public sealed class EmbeddingTests : IDisposable
             Assert.InRange(norm, 0.9999, 1.0001);
         }
         // Same vectors → same bytes, in both formats; and what is read back is what was written.
-        foreach (var ext in new[] { ".npy", ".safetensors" })
+        foreach (var ext in new[] { ".npy", ".safetensors", ".parquet" })
         {
             var fa = a.Write(Path.Combine(_dir, "a" + ext));
             var fb = b.Write(Path.Combine(_dir, "b" + ext));

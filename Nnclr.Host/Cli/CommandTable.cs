@@ -19,5 +19,8 @@ public static class CommandTable
         new EvalKnnCommand(),
         new EvalLinearCommand(),
         new ConfigShowCommand(),
+        new EmbedCommand(),
+        new NeighborsCommand(),
+        new DuplicatesCommand(),
     ];
 }

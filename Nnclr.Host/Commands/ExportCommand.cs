@@ -13,10 +13,10 @@ public sealed class ExportCommand : ICliCommand
     public string Summary => "write a checkpoint's backbone (or a random-init one) as safetensors with torchvision key names";
     public IReadOnlyList<CliOption> Options { get; } =
     [
-        CliOption.Text("checkpoint", "FILE|DIR", "A checkpoint file, or a checkpoints folder (its newest valid checkpoint is used)"),
+        CliOption.Text("checkpoint", "FILE|DIR", "A checkpoint file, a checkpoints folder or a run directory (its newest valid checkpoint is used)"),
         CliOption.Switch("random-init", "Export a freshly initialised network instead (needs --arch)"),
         CliOption.Text("arch", "resnet18|resnet34|resnet50|tiny", "Architecture for --random-init"),
-        CliOption.Text("stem", "cifar|imagenet", "Stem for --random-init", "cifar"),
+        CliOption.Text("stem", "imagenet|cifar", "Stem for --random-init: imagenet (torchvision's 7×7 conv + max-pool, loads into torchvision.models.resnetNN) or cifar (3×3 stride-1 conv, no max-pool)", "imagenet"),
         CliOption.Long("seed", "Initialisation seed for --random-init", "0"),
         CliOption.Int("projector-hidden", "Projector hidden width for --random-init --include-heads", "2048"),
         CliOption.Int("projector-out", "Projector output width for --random-init --include-heads", "256"),
@@ -26,7 +26,7 @@ public sealed class ExportCommand : ICliCommand
         CliOption.Switch("include-heads", "Also write projector.* and predictor.*"),
         SharedOptions.Json,
     ];
-    public string Usage => "The same weights always give the same bytes.";
+    public string Usage => "Metadata: architecture, stem, input_size, mean, std, step, nnclr_version, nnclr_commit. The same weights always give the same bytes.";
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {
@@ -42,7 +42,9 @@ public sealed class ExportCommand : ICliCommand
         if (random)
         {
             arch = args.Required("arch");
-            stem = args.String("stem") ?? "cifar";
+            stem = args.String("stem") ?? "imagenet";
+            if (!args.Has("stem") && arch is not ("tiny" or "tiny-cnn"))
+                Console.Error.WriteLine("nnclr export: --stem not given: using the ImageNet stem (torchvision's 7×7 conv + max-pool); --stem cifar for the CIFAR one");
             if (stem is not ("cifar" or "imagenet")) throw new CliException($"--stem: '{stem}' is not one of cifar, imagenet");
             model = new ModelOptions
             {
@@ -66,15 +68,20 @@ public sealed class ExportCommand : ICliCommand
         {
             if (model is not null)
             {
-                source = $"random-init {arch} ({stem} stem, seed {seed})";
+                source = model.Backbone == "tiny-cnn" ? $"random-init tiny-cnn (seed {seed})" : $"random-init {arch} ({stem} stem, seed {seed})";
                 using var module = heads ? (TorchSharp.torch.nn.Module)NetworkFactory.CreateNetwork(model, seed) : NetworkFactory.CreateBackbone(model, seed);
-                SafetensorsExporter.Export(module, output, heads);
+                bool imagenet = stem == "imagenet" && model.Backbone != "tiny-cnn";
+                var meta = new WeightsMetadata(model.Backbone, imagenet ? 224 : 32,
+                    imagenet ? Nnclr.Data.Augment.Normalization.ImageNetMean : Nnclr.Data.Augment.Normalization.CifarMean,
+                    imagenet ? Nnclr.Data.Augment.Normalization.ImageNetStd : Nnclr.Data.Augment.Normalization.CifarStd, 0);
+                SafetensorsExporter.Export(module, output, heads, meta.ToDictionary());
             }
             else
             {
-                var (state, meta, path) = Load(checkpoint!);
-                source = $"{path} (step {meta.Step})";
-                SafetensorsExporter.Export(state, output, heads);
+                if (!CheckpointLocator.IsCheckpoint(checkpoint!)) throw new CliException($"--checkpoint: {checkpoint} is not a checkpoint file, checkpoints folder or run directory");
+                var encoder = EncoderSource.Open(checkpoint!, w => Console.Error.WriteLine($"nnclr export: warning: {w}"));
+                source = encoder.Description;
+                SafetensorsExporter.Export(encoder.State!, output, heads, encoder.ExportMetadata);
             }
         }
         catch (CheckpointFormatException e)
@@ -89,17 +96,5 @@ public sealed class ExportCommand : ICliCommand
         else
             Console.WriteLine($"wrote {output}: {bytes.LongLength:N0} bytes, sha256 {sha}, from {source}");
         return Task.FromResult(0);
-    }
-
-    private static (TrainerState State, CheckpointMeta Meta, string Path) Load(string checkpoint)
-    {
-        if (!Directory.Exists(checkpoint))
-        {
-            var (state, meta) = CheckpointFile.Read(checkpoint);
-            return (state, meta, checkpoint);
-        }
-        var latest = new CheckpointDirectory(checkpoint, keepLast: int.MaxValue)
-            .LoadLatestValid(w => Console.Error.WriteLine($"nnclr export: warning: {w}"));
-        return latest ?? throw new CheckpointFormatException(checkpoint, "folder holds no valid checkpoint (ckpt-*.nnclr)");
     }
 }

@@ -25,6 +25,9 @@ public sealed class RunOptions
 
     public long Seed { get; set; } = 42;
 
+    /// <summary>Backbone weights a new run starts from (checkpoint, run directory, safetensors or .pth with torchvision names); "" = random init. Ignored when resuming.</summary>
+    public string InitFrom { get; set; } = "";
+
     /// <summary>Steps per log interval (loss read to the host, metrics.jsonl line, progress).</summary>
     [Range(1, 1_000_000, ErrorMessage = "Run:LogEvery must be between {1} and {2}")]
     public int LogEvery { get; set; } = 50;

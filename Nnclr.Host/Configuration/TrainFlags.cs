@@ -28,6 +28,7 @@ public sealed record TrainFlags
         CliOption.Int("batch-size", "Optim:BatchSize", "the preset's"),
         CliOption.Double("lr", "Optim:LearningRate", "the preset's"),
         CliOption.Long("seed", "Run:Seed", "42"),
+        CliOption.Text("init-from", "FILE|RUN_DIR", "Run:InitFrom: start from these backbone weights (checkpoint, run directory, .safetensors or .pth with torchvision key names)"),
         CliOption.Switch("deterministic", "Run:Deterministic: fixed algorithms, same seed and machine give the same bits"),
         SharedOptions.Device,
         CliOption.Text("log-format", "auto|json|text", "Run:LogFormat (auto: JSON when stdout is not a terminal)", "auto"),
@@ -68,6 +69,7 @@ public sealed record TrainFlags
         string Num<T>(T? v) where T : struct, IFormattable => v!.Value.ToString(null, CultureInfo.InvariantCulture);
         Put("Data:Dir", args.String("data"));
         Put("Run:RunDir", args.String("run-dir"));
+        Put("Run:InitFrom", args.String("init-from"));
         if (args.Long("max-steps") is { } steps) Put("Run:MaxSteps", Num<long>(steps));
         if (args.Flag("deterministic")) Put("Run:Deterministic", "true");
         if (args.Flag("resume")) Put("Run:Resume", "true");

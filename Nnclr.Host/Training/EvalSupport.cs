@@ -32,7 +32,7 @@ public sealed class EvalSupport : IDisposable
     /// <summary>The backbone whose features are evaluated.</summary>
     public FeatureNetwork Network => _network;
 
-    /// <summary>Options read: --checkpoint FILE|DIR, or --random-init with --preset NAME [--seed N]; --data DIR; --device.</summary>
+    /// <summary>Options read: --checkpoint FILE|DIR|WEIGHTS (a weights file with --preset, default cpu-smoke), or --random-init with --preset NAME [--seed N]; --data DIR; --device.</summary>
     public EvalSupport(CliArgs args)
     {
         var checkpoint = args.String("checkpoint");
@@ -45,7 +45,24 @@ public sealed class EvalSupport : IDisposable
             throw new CliException("give either --checkpoint FILE|DIR or --random-init (with --preset NAME)");
         TorchRuntime.EnsureLoaded();
         TrainerState? state = null;
-        if (checkpoint is not null)
+        WeightsFile? weights = null;
+        if (checkpoint is not null && !Directory.Exists(checkpoint) && File.Exists(checkpoint) && !CheckpointLocator.IsCheckpoint(checkpoint))
+        {
+            // A weights file (safetensors / .pth, torchvision names): the preset (default cpu-smoke) gives the evaluation settings.
+            var source = Commands.EncoderSource.Open(checkpoint, _ => { });
+            weights = source.Weights;
+            Config = NnclrConfiguration.Resolve(new TrainFlags
+            {
+                Preset = preset ?? "cpu-smoke",
+                Overrides = new Dictionary<string, string?>
+                {
+                    ["Model:Backbone"] = source.Model.Backbone,
+                    ["Augment:ViewSize"] = source.InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                },
+            });
+            Source = source.Description;
+        }
+        else if (checkpoint is not null)
         {
             (state, var meta, var path) = ReadCheckpoint(checkpoint);
             Config = NnclrConfiguration.FromJson(meta.ConfigJson, path);
@@ -76,8 +93,9 @@ public sealed class EvalSupport : IDisposable
         try
         {
             if (state is not null) _network.Load(state);
+            if (weights is not null) _network.Load(weights);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or WeightsFormatException)
         {
             _network.Dispose();
             throw new CliException($"--checkpoint {checkpoint}: {e.Message}");

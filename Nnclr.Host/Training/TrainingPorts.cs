@@ -109,6 +109,7 @@ public sealed class TrainingPorts : ITrainingPorts
                 c.Path, c.Meta.Step, cursor.Epoch, cursor.Position);
         }
         else if (cfg.Run.Resume) log.LogInformation("--resume: no usable checkpoint of this run in {dir}; starting a new run", dir.Directory);
+        if (latest is null && cfg.Run.InitFrom.Length > 0) log.LogInformation("{Message}", Commands.InitFrom.Apply(cfg.Run.InitFrom, _trainer.Backbone));
         _source = new EpochReaderSource(_train, unchecked((ulong)cfg.Run.Seed), cursor, batch);
         Trainer = new TrainerStep(_trainer, PeriodicKnn, epochsDone);
         Checkpoints = new CheckpointDirectorySink(dir, cfg.ToJson(), cfg.Run.Seed);

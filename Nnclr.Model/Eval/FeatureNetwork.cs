@@ -39,6 +39,9 @@ public sealed class FeatureNetwork : IDisposable
     /// <summary>Where the backbone lives.</summary>
     public Device Device { get; }
 
+    /// <summary>Loads the backbone tensors of a weights file (torchvision names), strictly; see <see cref="BackboneWeights"/>.</summary>
+    public void Load(WeightsFile weights) => BackboneWeights.CopyInto(_backbone, weights);
+
     /// <summary>Loads the "model.backbone.*" tensors of a trainer state; throws naming the first missing or mismatched one.</summary>
     public void Load(TrainerState state)
     {

@@ -14,17 +14,17 @@ public static class SafetensorsExporter
     /// Exports <paramref name="module"/>: a backbone's own state (conv1.weight, …); for an <see cref="NnclrNetwork"/>, its
     /// backbone's state without the "backbone." prefix, plus projector.* and predictor.* when <paramref name="includeHeads"/>.
     /// </summary>
-    public static void Export(Module module, string path, bool includeHeads = false)
+    public static void Export(Module module, string path, bool includeHeads = false, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var entries = StateDictOrder.Entries(module)
             .Select(e => (Key: module is NnclrNetwork ? Rename(e.Key, includeHeads) : e.Key, e.Tensor))
             .Where(e => e.Key is not null)
             .Select(e => StateTensor.From(e.Key!, e.Tensor));
-        Write(entries, path);
+        Write(entries, path, metadata);
     }
 
     /// <summary>Exports the network inside a trainer snapshot or checkpoint ("model.backbone.*" → torchvision names).</summary>
-    public static void Export(TrainerState state, string path, bool includeHeads = false)
+    public static void Export(TrainerState state, string path, bool includeHeads = false, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var entries = state.Tensors
             .Where(t => t.Name.StartsWith("model.", StringComparison.Ordinal))
@@ -33,7 +33,7 @@ public static class SafetensorsExporter
             .Select(e => new StateTensor(e.Key!, e.Tensor.DType, e.Tensor.Shape, e.Tensor.Data))
             .ToList();
         if (entries.Count == 0) throw new ArgumentException("the state holds no model.backbone.* tensors to export", nameof(state));
-        Write(entries, path);
+        Write(entries, path, metadata);
     }
 
     // backbone.X → X; projector.X / predictor.X kept only with heads; anything else dropped.
@@ -42,16 +42,21 @@ public static class SafetensorsExporter
         : includeHeads && (key.StartsWith("projector.", StringComparison.Ordinal) || key.StartsWith("predictor.", StringComparison.Ordinal)) ? key
         : null;
 
-    /// <summary>Writes <paramref name="tensors"/> (sorted by name) as a safetensors file, via a temp file and rename.</summary>
-    public static void Write(IEnumerable<StateTensor> tensors, string path)
+    /// <summary>
+    /// Writes <paramref name="tensors"/> (sorted by name) as a safetensors file, via a temp file and rename; the
+    /// string <paramref name="metadata"/> (sorted by key; "format": "pt" unless it says otherwise) goes in __metadata__.
+    /// </summary>
+    public static void Write(IEnumerable<StateTensor> tensors, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        var meta = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
+        foreach (var (k, v) in metadata ?? new Dictionary<string, string>()) meta[k] = v;
         var sorted = tensors.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
         using var headerStream = new MemoryStream();
         using (var json = new Utf8JsonWriter(headerStream))
         {
             json.WriteStartObject();
             json.WriteStartObject("__metadata__");
-            json.WriteString("format", "pt");
+            foreach (var (k, v) in meta) json.WriteString(k, v);
             json.WriteEndObject();
             long offset = 0;
             foreach (var t in sorted)

@@ -13,14 +13,14 @@ public sealed class DuplicatesCommand : ICliCommand
 {
     public string Name => "duplicates";
     public string Summary => "groups of near-duplicate images (cosine similarity >= threshold) in an embeddings file";
-    public string Usage => """
-        usage: nnclr duplicates --embeddings F.npy|F.safetensors|F.parquet --threshold T [--out F.json|F.csv] [--device auto|cpu|cuda[:N]]
-          --threshold  cosine similarity in (-1, 1]; pairs at or above it are linked, groups are the connected components
-          --out        F.json ({"threshold", "count", "groups": [[{"index", "path"}, …], …]}) or F.csv (group,index,path);
-                       without it, the groups go to stdout
-          Exact: every pair once, as [1024, N] matrix products on the device: about N²·D multiply-adds
-          (10⁵ 512-d vectors: 5·10¹² — tens of seconds on a CPU core pair, well under a second of GPU time per chunk).
-        """;
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        CliOption.Text("embeddings", "F.npy|F.safetensors|F.parquet", "Written by `nnclr embed` (required)"),
+        CliOption.Double("threshold", "Cosine similarity in (-1, 1]: pairs at or above it are linked; groups are the connected components (required)", valueName: "T"),
+        CliOption.Text("out", "F.json|F.csv", "F.json ({threshold, count, groups: [[{index, path}, …], …]}) or F.csv (group,index,path); without it the groups go to stdout"),
+        SharedOptions.Device,
+    ];
+    public string Usage => "Exact: every pair once, as [1024, N] matrix products on the device: about N²·D multiply-adds (10⁵ 512-d vectors: 5·10¹², tens of seconds on two CPU cores).";
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {

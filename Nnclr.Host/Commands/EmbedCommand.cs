@@ -14,20 +14,20 @@ public sealed class EmbedCommand : ICliCommand
 {
     public string Name => "embed";
     public string Summary => "embeddings (L2-normalised backbone or projector outputs) of a folder's images or a dataset split";
-    public string Usage => """
-        usage: nnclr embed --checkpoint FILE|DIR|RUN_DIR|WEIGHTS (--images DIR | --data DIR [--split S]) --out F.npy|F.safetensors|F.parquet
-                           [--projector] [--batch-size N] [--threads N] [--device auto|cpu|cuda[:N]] [--json]
-          --checkpoint  a checkpoint, checkpoints folder or run directory (newest valid checkpoint), or weights:
-                        safetensors with torchvision key names (nnclr export) or a PyTorch state_dict (.pth)
-          --images      every .jpg/.jpeg/.png under DIR, any depth, decoded as `ingest folder` does
-          --data        an ingested dataset (raw records); --split (default test) picks the split
-          --out         F.npy (float32 [N, D]) + F.paths.txt (one path per line), or F.safetensors
-                        (tensor "embeddings", paths as JSON in the metadata), or F.parquet (columns path, embedding)
-          --projector   the projector's output instead of the backbone's
-          --batch-size  images per forward pass (256); --threads decode threads (0 = all cores)
-          Same inputs and weights → same bytes. Progress on stderr.
-        """;
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "projector", "json" };
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        CliOption.Text("checkpoint", "FILE|DIR|RUN_DIR|WEIGHTS", "A checkpoint, checkpoints folder or run directory (newest valid checkpoint), or weights: safetensors with torchvision key names (nnclr export) or a PyTorch state_dict (.pth) (required)"),
+        CliOption.Text("images", "DIR", "Every .jpg/.jpeg/.png under DIR, any depth, decoded as `ingest folder` does"),
+        CliOption.Text("data", "DIR", "An ingested dataset instead of --images"),
+        CliOption.Text("split", "S", "The dataset split for --data", "test"),
+        CliOption.Text("out", "F.npy|F.safetensors|F.parquet", "F.npy (float32 [N, D]) + F.paths.txt, or F.safetensors (tensor \"embeddings\", paths as JSON metadata), or F.parquet (columns path, embedding) (required)"),
+        CliOption.Switch("projector", "The projector's output instead of the backbone's"),
+        CliOption.Int("batch-size", "Images per forward pass", "256"),
+        CliOption.Int("threads", "Decode threads (0 = all cores)", "0"),
+        SharedOptions.Device,
+        SharedOptions.Json,
+    ];
+    public string Usage => "Same inputs and weights give the same bytes. Progress on stderr.";
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {

@@ -12,16 +12,18 @@ public sealed class NeighborsCommand : ICliCommand
 {
     public string Name => "neighbors";
     public string Summary => "top-k nearest images by cosine similarity in an embeddings file";
-    public string Usage => """
-        usage: nnclr neighbors --embeddings F.npy|F.safetensors|F.parquet (--query IMAGE --checkpoint C [--projector] | --index N)
-                               [--k K] [--device auto|cpu|cuda[:N]] [--json]
-          --embeddings  written by `nnclr embed`
-          --query       an image file, embedded with --checkpoint (the encoder that wrote the embeddings)
-          --index       row N of the embeddings (itself left out of the answer)
-          --k           how many (10)
-          Exact search: one matrix product of the query with all N rows (N·D multiply-adds).
-        """;
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "projector", "json" };
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        CliOption.Text("embeddings", "F.npy|F.safetensors|F.parquet", "Written by `nnclr embed` (required)"),
+        CliOption.Text("query", "IMAGE", "An image file, embedded with --checkpoint (the encoder that wrote the embeddings)"),
+        CliOption.Text("checkpoint", "C", "The encoder for --query"),
+        CliOption.Switch("projector", "Embed --query with the projector (as `embed --projector`)"),
+        CliOption.Int("index", "Row N of the embeddings as the query (itself left out of the answer)"),
+        new("k", CliValueKind.Int, "How many neighbours", "10", "K", Alias: "-k"),
+        SharedOptions.Device,
+        SharedOptions.Json,
+    ];
+    public string Usage => "Exact search: one matrix product of the query with all N rows (N·D multiply-adds).";
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
     {

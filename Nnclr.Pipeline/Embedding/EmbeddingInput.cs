@@ -18,19 +18,23 @@ public sealed class EmbeddingInput
     private readonly ShardDataset? _data;
     // Per-channel normalisation of the encoder.
     private readonly float[] _mean, _std;
+    // Jpeg records: one decoder per worker thread (null for raw records and folders).
+    private readonly ThreadLocal<EncodedImageDecoder>? _decoders;
 
     /// <summary>Input side in pixels.</summary>
     public int Size { get; }
     /// <summary>Number of images.</summary>
     public int Count => _files?.Count ?? _data!.Count;
     /// <summary>Bytes of the raw buffer <see cref="Prepare"/> needs.</summary>
-    public int RawBytes => _files is not null ? 3 * Size * Size : _data!.ImageBytes;
+    public int RawBytes => _files is not null ? 3 * Size * Size : _data!.MaxRecordBytes;
     /// <summary>What to write beside each row: the path relative to the folder, or "split#record".</summary>
     public IReadOnlyList<string> Names { get; }
 
     private EmbeddingInput(List<string>? files, ShardDataset? data, IReadOnlyList<string> names, int size, float[] mean, float[] std)
     {
         _files = files; _data = data; Names = names; Size = size; _mean = mean; _std = std;
+        if (data is { Codec: ShardCodec.Jpeg })
+            _decoders = new ThreadLocal<EncodedImageDecoder>(() => new EncodedImageDecoder(Math.Max(data.Height, data.Width)));
     }
 
     /// <summary>Every JPEG/PNG under <paramref name="dir"/> (any depth); other files go to <paramref name="skipped"/>.</summary>
@@ -45,12 +49,16 @@ public sealed class EmbeddingInput
     public static EmbeddingInput Files(IReadOnlyList<string> files, int size, float[] mean, float[] std) =>
         new(files.ToList(), null, files, size, mean, std);
 
-    /// <summary>The records of an opened raw-codec split (the caller keeps owning <paramref name="data"/>).</summary>
+    /// <summary>
+    /// The records of an opened split (the caller keeps owning <paramref name="data"/>): raw records named "split#record",
+    /// jpeg records by the source path they were ingested from (decoded as kNN evaluation decodes them).
+    /// </summary>
     public static EmbeddingInput Dataset(ShardDataset data, string split, int size, float[] mean, float[] std)
     {
-        if (data.Codec != ShardCodec.Raw)
-            throw new ArgumentException($"split '{split}' holds JPEG records; embed the source folder with --images instead");
-        return new EmbeddingInput(null, data, Enumerable.Range(0, data.Count).Select(i => $"{split}#{i}").ToList(), size, mean, std);
+        var names = data.Codec == ShardCodec.Jpeg
+            ? Enumerable.Range(0, data.Count).Select(i => data.SourcePath(i)).ToList()
+            : Enumerable.Range(0, data.Count).Select(i => $"{split}#{i}").ToList();
+        return new EmbeddingInput(null, data, names, size, mean, std);
     }
 
     /// <summary>Writes image <paramref name="index"/> into <paramref name="chw"/> (3·Size·Size); null, or why the image cannot be used.</summary>
@@ -60,6 +68,13 @@ public sealed class EmbeddingInput
         {
             if (ImageFolder.Decode(_files[index], Size, raw) is { } problem) return problem;
             Preprocess.ToNormalizedChw(raw, Size, Size, Size, _mean, _std, chw);
+            return null;
+        }
+        if (_decoders is not null)
+        {
+            var (length, _) = _data!.ReadEncoded(index, raw);
+            var (rgba, width, height) = _decoders.Value!.Decode(raw.AsSpan(0, length), Size, $"{_data.Directory} split '{_data.Split}' record {index} ({Names[index]})");
+            Preprocess.ToNormalizedChw(rgba.Span, height, width, Size, _mean, _std, chw, pixelBytes: 4);
             return null;
         }
         _data!.ReadRecord(index, raw);

@@ -18,5 +18,6 @@ public static class CommandTable
         new BenchPipelineCommand(),
         new EvalKnnCommand(),
         new EvalLinearCommand(),
+        new StatusCommand(),
     ];
 }

@@ -175,7 +175,7 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
             RunFacts.Write(w, withLibTorch: device is not null);
             if (device is not null) w.WriteString("device", device);
             w.WriteString("dataset", cfg.Data.Dataset);
-            w.WriteString("data_dir", cfg.Data.Dir);
+            w.WriteString("data_dir", Nnclr.Host.Training.DatasetLocator.DirectoryFor(cfg.Data));
             if (result is not null)
             {
                 w.WriteNumber("steps", result.Steps);

@@ -19,5 +19,6 @@ public static class CommandTable
         new EvalKnnCommand(),
         new EvalLinearCommand(),
         new StatusCommand(),
+        new ReportCommand(),
     ];
 }

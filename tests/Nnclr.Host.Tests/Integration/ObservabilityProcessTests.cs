@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Nnclr.Host.Commands;
+using Nnclr.Host.Status;
+
+namespace Nnclr.Host.Tests.Integration;
+
+/// <summary>
+/// Issue 14 on the real `nnclr train`: the Prometheus endpoint scraped over loopback while a demo run trains, `status`
+/// on a running, a stopped and a killed run, the kNN evaluations in metrics.jsonl and TensorBoard, and the report
+/// written when the run ends.
+/// </summary>
+[Collection("train-process")]
+public sealed partial class ObservabilityProcessTests(DemoData demo) : IClassFixture<DemoData>
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+
+    // A config file enabling the endpoint on a free loopback port and a kNN after every epoch (20 steps here).
+    private (string File, int Port) TelemetryConfig(string runDir)
+    {
+        int port = FreePort();
+        Directory.CreateDirectory(runDir + "-cfg");
+        var file = Path.Combine(runDir + "-cfg", "telemetry.json");
+        File.WriteAllText(file, $$"""{ "Telemetry": { "PrometheusPort": {{port}} }, "Eval": { "KnnEveryEpochs": 1 } }""");
+        return (file, port);
+    }
+
+    [Fact]
+    public async Task Train_PrometheusPortScrapedWhileRunning_TrainingAndStageSeriesSaneThenStatusAndReport()
+    {
+        var run = demo.NewRunDir("obs");
+        var (config, port) = TelemetryConfig(run);
+        using var p = new NnclrProcess(demo.Root, demo.TrainArgs(run, 100_000, 1000, "--config", config));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var url = $"http://localhost:{port}/metrics";
+
+        // Scrape until a periodic kNN has been published (after the first epoch), as Prometheus would.
+        Dictionary<string, double> series = new();
+        await p.WaitUntilAsync(() =>
+        {
+            try { series = Parse(http.GetStringAsync(url).GetAwaiter().GetResult()); }
+            catch (HttpRequestException) { return false; } // not listening yet
+            return series.ContainsKey("nnclr_training_nnclr_eval_knn_top1{phase=\"periodic\"}");
+        }, Limit, "a scrape showing a periodic kNN");
+        var health = RunHealth.Read(run);
+        p.Terminate();
+        Assert.True(await p.WaitAsync(TimeSpan.FromSeconds(90)) == 0, p.Output);
+
+        // Training series: steps and images counted exactly (batch 32), loss and rates in range.
+        double steps = series["nnclr_training_nnclr_train_steps"];
+        Assert.True(steps >= 20, $"steps {steps}");
+        Assert.Equal(32 * steps, series["nnclr_training_nnclr_train_images"]);
+        Assert.Equal(steps, series["nnclr_training_nnclr_train_step"]);
+        Assert.Equal(100_000, series["nnclr_training_nnclr_train_step_total"]);
+        Assert.InRange(series["nnclr_training_nnclr_train_loss"], 0.01, 20);
+        Assert.InRange(series["nnclr_training_nnclr_train_lr"], 1e-6, 10);
+        Assert.InRange(series["nnclr_training_nnclr_train_nn_accuracy"], 0, 1);
+        Assert.True(series["nnclr_training_nnclr_train_throughput"] > 0);
+        Assert.InRange(series["nnclr_training_nnclr_eval_knn_top1{phase=\"periodic\"}"], 0.0, 1.0);
+        Assert.True(series["nnclr_training_nnclr_process_memory_usage{type=\"rss\"}"] > 10 << 20);
+        // Stage series: every stage present; the train stage worked; the checkpoint stage (no checkpoint before step
+        // 1000) is waiting, not busy — the wait in progress counts as waiting.
+        foreach (var stage in new[] { "read", "augment", "upload", "train", "checkpoint" })
+        {
+            Assert.True(series.ContainsKey($"nnclr_pipeline_nnclr_stage_items{{stage=\"{stage}\"}}"), stage);
+            Assert.True(series.ContainsKey($"nnclr_pipeline_nnclr_stage_queue_depth{{stage=\"{stage}\"}}"), stage);
+        }
+        Assert.True(series["nnclr_pipeline_nnclr_stage_items{stage=\"train\"}"] >= steps);
+        double trainBusy = series["nnclr_pipeline_nnclr_stage_busy_time{stage=\"train\"}"];
+        double checkpointBusy = series["nnclr_pipeline_nnclr_stage_busy_time{stage=\"checkpoint\"}"];
+        double checkpointWait = series["nnclr_pipeline_nnclr_stage_wait_time{stage=\"checkpoint\",wait=\"input\"}"];
+        Assert.True(trainBusy > 0);
+        Assert.True(checkpointBusy < 0.1 * checkpointWait, $"checkpoint busy {checkpointBusy} s vs waiting {checkpointWait} s");
+
+        // status while running, then after the stop.
+        Assert.Equal("training", health.State);
+        Assert.True(health.Alive && health.Responsive && health.Healthy);
+        Assert.True(health.Status!.Step > 0 && health.Status.TotalSteps == 100_000 && health.Status.EtaSeconds > 0);
+        var after = RunHealth.Read(run);
+        Assert.Equal("stopped", after.State);
+        Assert.False(after.Alive);
+        Assert.True(after.Healthy);
+        Assert.Equal("periodic", after.Status!.LastKnnPhase);
+        Assert.NotNull(after.Status.LastCheckpointStep); // the final checkpoint on SIGTERM
+        Assert.Contains("state       stopped", StatusCommand.ToText(after));
+        using (var json = JsonDocument.Parse(StatusCommand.ToJson(after)))
+            Assert.Equal("stopped", json.RootElement.GetProperty("state").GetString());
+
+        // The evaluations are in metrics.jsonl and TensorBoard; summary.json says what ran where.
+        var evals = File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Where(l => l.Contains("\"event\":\"eval\"", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(evals);
+        using (var e = JsonDocument.Parse(evals[0]))
+        {
+            Assert.Equal("periodic", e.RootElement.GetProperty("phase").GetString());
+            Assert.InRange(e.RootElement.GetProperty("knn_top1").GetDouble(), 0, 100);
+        }
+        var tb = Directory.GetFiles(Path.Combine(run, "tensorboard"));
+        Assert.Contains(tb, f => File.ReadAllText(f).Contains("eval/knn_top1", StringComparison.Ordinal));
+        using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))))
+        {
+            var s = summary.RootElement;
+            foreach (var key in new[] { "started_at", "finished_at", "version", "libtorch", "device", "dataset", "data_dir" })
+                Assert.True(s.TryGetProperty(key, out _), key);
+        }
+
+        // The report was written when the run ended: charts and one self-contained page.
+        var report = Path.Combine(run, "report");
+        foreach (var png in new[] { "loss.png", "lr.png", "nn_acc.png", "knn.png", "images_per_s.png", "stage_busy.png", "bottleneck.png", "memory.png" })
+            Assert.True(new FileInfo(Path.Combine(report, png)).Length > 1000, png);
+        var html = File.ReadAllText(Path.Combine(report, "report.html"));
+        Assert.Equal(8, Regex.Count(html, "src=\"data:image/png;base64,"));
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Status_ProcessKilled_SaysDeadAndExits1()
+    {
+        var run = demo.NewRunDir("killed");
+        using var p = new NnclrProcess(demo.Root, demo.TrainArgs(run, 100_000, 1000));
+        await p.WaitUntilAsync(() => File.Exists(Path.Combine(run, "status.json")) && RunHealth.Read(run).Status!.Step > 0, Limit, "a heartbeat with a step");
+        Assert.Equal("training", RunHealth.Read(run).State);
+        p.Kill(); // SIGKILL: no chance to write "stopped"
+
+        var h = RunHealth.Read(run);
+        Assert.Equal("dead", h.State);
+        Assert.False(h.Healthy);
+        using var status = new NnclrProcess(demo.Root, "status", run, "--health");
+        Assert.Equal(1, await status.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("unhealthy: dead", status.Output);
+    }
+
+    [Fact]
+    public async Task Status_NoRunThere_Exit2NamingTheDirectory()
+    {
+        var empty = demo.NewRunDir("empty");
+        Directory.CreateDirectory(empty);
+        using var status = new NnclrProcess(demo.Root, "status", empty);
+        Assert.Equal(2, await status.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(empty, status.Output);
+    }
+
+    // "name{labels} value" lines of the Prometheus text format (comments skipped).
+    private static Dictionary<string, double> Parse(string text)
+    {
+        var result = new Dictionary<string, double>();
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            int space = line.LastIndexOf(' ');
+            if (space > 0 && double.TryParse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)) result[line[..space]] = v;
+        }
+        return result;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}

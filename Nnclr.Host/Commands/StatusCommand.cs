@@ -18,7 +18,8 @@ public sealed class StatusCommand : ICliCommand
           RUN_DIR    the run directory (default: ${RunDirVariable})
           --json     one JSON object
           --health   one line; exit 0 when training and responsive or ended well (for Docker HEALTHCHECK)
-        exit codes: 0 running and responsive, completed or stopped; 1 failed, dead (killed without a record) or not responding; 2 no run there
+        exit codes: 0 running and responsive, completed or stopped; 1 failed, dead (killed without a record) or not responding;
+          2 no run there (1 with --health)
         """;
 
     public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "json", "health" };
@@ -34,7 +35,8 @@ public sealed class StatusCommand : ICliCommand
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"nnclr status: {e.Message}");
-            return Task.FromResult(2);
+            // Docker reserves exit code 2 of a HEALTHCHECK: with --health "no run" is plain unhealthy.
+            return Task.FromResult(health ? 1 : 2);
         }
         if (json) Console.WriteLine(ToJson(h));
         else if (health) Console.WriteLine($"{(h.Healthy ? "healthy" : "unhealthy")}: {h.State}{StepText(h)}");

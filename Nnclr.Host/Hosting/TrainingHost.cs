@@ -76,6 +76,7 @@ public static class TrainingHost
         // Under systemd (Type=notify) READY=1 is sent once started and STOPPING=1 on stop; elsewhere a no-op. Registered
         // before the logging set-up so that the log format chosen below wins over systemd's console format.
         builder.Services.AddSystemd();
+        SystemdNotify.AddWhenNotifySocket(builder.Services);
         bool json = UseJsonLogs(configuration["Run:LogFormat"]);
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Information);

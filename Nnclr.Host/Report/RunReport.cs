@@ -46,7 +46,8 @@ public static class RunReport
             Save("lr.png", "Learning rate", Line(steps, iv.Select(i => i.LearningRate), "step", "learning rate"));
             Save("nn_acc.png", "Nearest-neighbour accuracy (support set label = sample label)", Line(steps, iv.Select(i => 100 * i.NnAccuracy), "step", "NN accuracy (%)"));
         }
-        if (record.Evaluations.Count > 0) Save("knn.png", "kNN top-1 on the test split", Knn(record));
+        double lastStep = Math.Max(steps.LastOrDefault(), record.Evaluations.Select(e => (double)e.Step).DefaultIfEmpty(0).Max());
+        if (record.Evaluations.Count > 0) Save("knn.png", "kNN top-1 on the test split", Knn(record, lastStep));
         if (iv.Count > 0)
         {
             Save("images_per_s.png", "Training throughput", Line(steps, iv.Select(i => i.ImagesPerSecond), "step", "images/s"));
@@ -73,7 +74,7 @@ public static class RunReport
         return plot;
     }
 
-    private static Plot Knn(RunRecord r)
+    private static Plot Knn(RunRecord r, double lastStep)
     {
         var plot = new Plot();
         foreach (var phase in r.Evaluations.Select(e => e.Phase).Distinct())
@@ -90,6 +91,7 @@ public static class RunReport
             h.LegendText = "random init";
             h.LinePattern = LinePattern.Dashed;
         }
+        plot.Axes.SetLimitsX(0, Math.Max(1, lastStep * 1.03));
         plot.XLabel("step");
         plot.YLabel("top-1 (%)");
         plot.ShowLegend();
@@ -189,7 +191,7 @@ public static class RunReport
         foreach (var (title, file) in charts)
         {
             var png = Convert.ToBase64String(File.ReadAllBytes(Path.Combine(dir, file)));
-            sb.Append("<h2>").Append(E(title)).Append("</h2>\n<img alt=\"").Append(E(title)).Append("\" width=\"").Append(Width).Append("\" height=\"").Append(Height)
+            sb.Append("<img alt=\"").Append(E(title)).Append("\" width=\"").Append(Width).Append("\" height=\"").Append(Height)
               .Append("\" src=\"data:image/png;base64,").Append(png).Append("\">\n");
         }
         if (charts.Count == 0) sb.Append("<p>No interval logged yet.</p>\n");

@@ -96,6 +96,13 @@ public static class TrainingHost
             loggingFactory is null ? portsFactory : cfg => loggingFactory(cfg, sp.GetRequiredService<ILoggerFactory>()),
             sp.GetRequiredService<ILogger<TrainingRun>>(), json || Console.IsErrorRedirected ? null : Console.Error, error));
         builder.Services.AddHostedService<TrainingService>();
-        return builder.Build();
+        var host = builder.Build();
+        try { TelemetryExport.StartExporters(host.Services, telemetry); }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        return host;
     }
 }

@@ -42,7 +42,7 @@ public sealed class TrainingMeter : IPipelineObserver, IEvaluationObserver, IDis
         _steps = _meter.CreateCounter<long>("nnclr.train.steps", "{step}", "Training steps done by this process");
         _images = _meter.CreateCounter<long>("nnclr.train.images", "{image}", "Training images done by this process (two views each)");
         _meter.CreateObservableGauge("nnclr.train.step", () => Volatile.Read(ref _lastStep), "{step}", "Step reached (including a resumed checkpoint's)");
-        _meter.CreateObservableGauge("nnclr.train.step.total", () => totalSteps, "{step}", "Step the run ends at");
+        _meter.CreateObservableGauge("nnclr.train.step.end", () => totalSteps, "{step}", "Step the run ends at");
         _meter.CreateObservableGauge("nnclr.train.loss", () => Finite(Volatile.Read(ref _loss)), "1", "Mean NNCLR loss of the last log interval");
         _meter.CreateObservableGauge("nnclr.train.lr", () => Finite(Volatile.Read(ref _lr)), "1", "Learning rate of the last step");
         _meter.CreateObservableGauge("nnclr.train.nn_accuracy", () => Finite(Volatile.Read(ref _nnAccuracy)), "1", "Fraction of nearest neighbours with the sample's label, last interval");

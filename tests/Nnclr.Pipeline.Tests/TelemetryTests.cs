@@ -64,7 +64,7 @@ public sealed class TelemetryTests : IDisposable
         Assert.Equal(10, values["nnclr.train.steps"]);
         Assert.Equal(80, values["nnclr.train.images"]);
         Assert.Equal(20, values["nnclr.train.step"]);
-        Assert.Equal(100, values["nnclr.train.step.total"]);
+        Assert.Equal(100, values["nnclr.train.step.end"]);
         Assert.Equal(5.25, values["nnclr.train.loss"]);
         Assert.Equal(0.125, values["nnclr.train.lr"]);
         Assert.Equal(0.3, values["nnclr.train.nn_accuracy"]);

@@ -38,40 +38,45 @@ public sealed partial class ObservabilityProcessTests(DemoData demo) : IClassFix
         var url = $"http://localhost:{port}/metrics";
 
         // Scrape until a periodic kNN has been published (after the first epoch), as Prometheus would.
-        Dictionary<string, double> series = new();
+        var series = new List<Sample>();
         await p.WaitUntilAsync(() =>
         {
             try { series = Parse(http.GetStringAsync(url).GetAwaiter().GetResult()); }
             catch (HttpRequestException) { return false; } // not listening yet
-            return series.ContainsKey("nnclr_training_nnclr_eval_knn_top1{phase=\"periodic\"}");
+            return series.Any(x => x.Name == "nnclr_eval_knn_top1" && x.Labels.GetValueOrDefault("phase") == "periodic");
         }, Limit, "a scrape showing a periodic kNN");
         var health = RunHealth.Read(run);
         p.Terminate();
         Assert.True(await p.WaitAsync(TimeSpan.FromSeconds(90)) == 0, p.Output);
+        double V(string name, params (string Key, string Value)[] labels) =>
+            series.First(x => x.Name == name && labels.All(l => x.Labels.GetValueOrDefault(l.Key) == l.Value)).Value;
+        string Type(string name) => series.First(x => x.Name == name).Type;
 
-        // Training series: steps and images counted exactly (batch 32), loss and rates in range.
-        double steps = series["nnclr_training_nnclr_train_steps"];
+        // Training series: steps and images counted exactly (batch 32), loss and rates in range, counters typed as such.
+        double steps = V("nnclr_train_steps_total");
         Assert.True(steps >= 20, $"steps {steps}");
-        Assert.Equal(32 * steps, series["nnclr_training_nnclr_train_images"]);
-        Assert.Equal(steps, series["nnclr_training_nnclr_train_step"]);
-        Assert.Equal(100_000, series["nnclr_training_nnclr_train_step_total"]);
-        Assert.InRange(series["nnclr_training_nnclr_train_loss"], 0.01, 20);
-        Assert.InRange(series["nnclr_training_nnclr_train_lr"], 1e-6, 10);
-        Assert.InRange(series["nnclr_training_nnclr_train_nn_accuracy"], 0, 1);
-        Assert.True(series["nnclr_training_nnclr_train_throughput"] > 0);
-        Assert.InRange(series["nnclr_training_nnclr_eval_knn_top1{phase=\"periodic\"}"], 0.0, 1.0);
-        Assert.True(series["nnclr_training_nnclr_process_memory_usage{type=\"rss\"}"] > 10 << 20);
+        Assert.Equal("counter", Type("nnclr_train_steps_total"));
+        Assert.Equal(32 * steps, V("nnclr_train_images_total"));
+        Assert.Equal(steps, V("nnclr_train_step"));
+        Assert.Equal(100_000, V("nnclr_train_step_end"));
+        Assert.InRange(V("nnclr_train_loss"), 0.01, 20);
+        Assert.InRange(V("nnclr_train_lr"), 1e-6, 10);
+        Assert.InRange(V("nnclr_train_nn_accuracy"), 0, 1);
+        Assert.True(V("nnclr_train_throughput_per_second") > 0);
+        Assert.InRange(V("nnclr_eval_knn_top1", ("phase", "periodic")), 0.0, 1.0);
+        Assert.True(V("nnclr_process_memory_usage_bytes", ("type", "rss")) > 10 << 20);
         // Stage series: every stage present; the train stage worked; the checkpoint stage (no checkpoint before step
         // 1000) is waiting, not busy — the wait in progress counts as waiting.
         foreach (var stage in new[] { "read", "augment", "upload", "train", "checkpoint" })
         {
-            Assert.True(series.ContainsKey($"nnclr_pipeline_nnclr_stage_items{{stage=\"{stage}\"}}"), stage);
-            Assert.True(series.ContainsKey($"nnclr_pipeline_nnclr_stage_queue_depth{{stage=\"{stage}\"}}"), stage);
+            Assert.True(V("nnclr_stage_items_total", ("stage", stage)) >= 0, stage);
+            Assert.True(V("nnclr_stage_queue_depth", ("stage", stage)) >= 0, stage);
         }
-        Assert.True(series["nnclr_pipeline_nnclr_stage_items{stage=\"train\"}"] >= steps);
-        double trainBusy = series["nnclr_pipeline_nnclr_stage_busy_time{stage=\"train\"}"];
-        double checkpointBusy = series["nnclr_pipeline_nnclr_stage_busy_time{stage=\"checkpoint\"}"];
-        double checkpointWait = series["nnclr_pipeline_nnclr_stage_wait_time{stage=\"checkpoint\",wait=\"input\"}"];
+        Assert.Equal("counter", Type("nnclr_stage_busy_time_seconds_total"));
+        Assert.True(V("nnclr_stage_items_total", ("stage", "train")) >= steps);
+        double trainBusy = V("nnclr_stage_busy_time_seconds_total", ("stage", "train"));
+        double checkpointBusy = V("nnclr_stage_busy_time_seconds_total", ("stage", "checkpoint"));
+        double checkpointWait = V("nnclr_stage_wait_time_seconds_total", ("stage", "checkpoint"), ("wait", "input"));
         Assert.True(trainBusy > 0);
         Assert.True(checkpointBusy < 0.1 * checkpointWait, $"checkpoint busy {checkpointBusy} s vs waiting {checkpointWait} s");
 
@@ -142,18 +147,33 @@ public sealed partial class ObservabilityProcessTests(DemoData demo) : IClassFix
         Assert.Contains(empty, status.Output);
     }
 
-    // "name{labels} value" lines of the Prometheus text format (comments skipped).
-    private static Dictionary<string, double> Parse(string text)
+    // One sample of the Prometheus text format: metric name, labels, value, and the family's # TYPE.
+    private sealed record Sample(string Name, Dictionary<string, string> Labels, double Value, string Type);
+
+    // "name{k="v",…} value" lines; "# TYPE family kind" gives each family's type (a counter's samples end in _total).
+    private static List<Sample> Parse(string text)
     {
-        var result = new Dictionary<string, double>();
+        var result = new List<Sample>();
+        var types = new Dictionary<string, string>();
         foreach (var line in text.Split('\n'))
         {
+            if (line.StartsWith("# TYPE ", StringComparison.Ordinal) && line.Split(' ') is [_, _, var family, var kind]) types[family] = kind;
             if (line.Length == 0 || line[0] == '#') continue;
             int space = line.LastIndexOf(' ');
-            if (space > 0 && double.TryParse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)) result[line[..space]] = v;
+            if (space <= 0 || !double.TryParse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)) continue;
+            var key = line[..space];
+            int brace = key.IndexOf('{');
+            var name = brace < 0 ? key : key[..brace];
+            var labels = new Dictionary<string, string>();
+            if (brace >= 0)
+                foreach (Match m in LabelPattern().Matches(key[brace..])) labels[m.Groups[1].Value] = m.Groups[2].Value;
+            result.Add(new Sample(name, labels, v, types.GetValueOrDefault(name) ?? types.GetValueOrDefault(name.EndsWith("_total", StringComparison.Ordinal) ? name[..^6] : name) ?? "untyped"));
         }
         return result;
     }
+
+    [GeneratedRegex("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"")]
+    private static partial Regex LabelPattern();
 
     private static int FreePort()
     {

@@ -104,7 +104,8 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
             settings.Geometry.BatchSize, settings.Device, settings.AugmentThreads);
         using var metrics = new MetricsLog(dir, logger, progress, settings.TotalSteps);
         // Meters (OpenTelemetry/Prometheus when Telemetry enables them) and status.json see what the files see.
-        using var meter = new TrainingMeter(settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps);
+        using var meter = new TrainingMeter(settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps,
+            ports.Device.StartsWith("cuda", StringComparison.Ordinal) ? new GpuMemoryProbe() : null);
         using var heartbeat = _heartbeat = new RunHeartbeat(dir.Root, settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps, ports.Device, HeartbeatPeriod);
         _device = ports.Device;
         var observers = new ObserverFanOut(metrics, meter, heartbeat);

@@ -7,7 +7,7 @@ namespace Nnclr.Pipeline.Metrics;
 /// <summary>
 /// The run's training instruments on <see cref="System.Diagnostics.Metrics"/> (meter <see cref="MeterName"/>), named and
 /// with units as OpenTelemetry recommends: loss, learning rate, NN accuracy, throughput, steps and images done, kNN
-/// accuracy, checkpoint write time and process memory. Fed by the pipeline's observer calls (train, checkpoint and
+/// accuracy, checkpoint write time, process memory and (on CUDA) GPU memory. Fed by the pipeline's observer calls (train, checkpoint and
 /// evaluation threads); gauges are read when an exporter collects, so the train thread only stores a few numbers.
 /// </summary>
 public sealed class TrainingMeter : IPipelineObserver, IEvaluationObserver, IDisposable
@@ -35,7 +35,8 @@ public sealed class TrainingMeter : IPipelineObserver, IEvaluationObserver, IDis
     /// <param name="batchSize">Images per step.</param>
     /// <param name="startStep">The step the run starts from (a resumed checkpoint's).</param>
     /// <param name="totalSteps">The step the run ends at.</param>
-    public TrainingMeter(int batchSize, long startStep, long totalSteps)
+    /// <param name="gpu">Reads this process's GPU memory on a CUDA device; null on the CPU (no GPU instrument).</param>
+    public TrainingMeter(int batchSize, long startStep, long totalSteps, GpuMemoryProbe? gpu = null)
     {
         (_batchSize, _lastStep) = (batchSize, startStep);
         _meter = new Meter(MeterName);
@@ -51,6 +52,8 @@ public sealed class TrainingMeter : IPipelineObserver, IEvaluationObserver, IDis
         _meter.CreateObservableGauge("nnclr.eval.knn.top5", () => Knn(k => k.Top5), "1", "kNN top-5 accuracy of the last evaluation, by phase=periodic|final");
         _checkpointDuration = _meter.CreateHistogram<double>("nnclr.checkpoint.duration", "s", "Time to write one checkpoint (snapshot to fsynced file)");
         _meter.CreateObservableUpDownCounter("nnclr.process.memory.usage", ObserveMemory, "By", "Process memory, by type=rss|managed");
+        if (gpu is not null)
+            _meter.CreateObservableUpDownCounter("nnclr.gpu.memory.usage", () => Gpu(gpu), "By", "GPU memory used by this process (nvidia-smi, every GPU)");
     }
 
     public void OnInterval(IntervalMetrics m)
@@ -90,6 +93,11 @@ public sealed class TrainingMeter : IPipelineObserver, IEvaluationObserver, IDis
         using var self = Process.GetCurrentProcess();
         yield return new Measurement<long>(self.WorkingSet64, new KeyValuePair<string, object?>("type", "rss"));
         yield return new Measurement<long>(GC.GetTotalMemory(false), new KeyValuePair<string, object?>("type", "managed"));
+    }
+
+    private static IEnumerable<Measurement<long>> Gpu(GpuMemoryProbe gpu)
+    {
+        if (gpu.UsedBytes() is { } bytes) yield return new Measurement<long>(bytes);
     }
 
     public void Dispose() => _meter.Dispose();

@@ -132,4 +132,27 @@ public sealed class TelemetryTests : IDisposable
         uint crc = 0xE3069283u;
         Assert.Equal(((crc >> 15) | (crc << 17)) + 0xa282ead8u, TensorBoardEventWriter.MaskedCrc("123456789"u8));
     }
+
+    [Fact]
+    public void GpuMemoryProbe_StubNvidiaSmi_SumsThisProcesssLinesAndCaches()
+    {
+        Directory.CreateDirectory(_dir);
+        var stub = Path.Combine(_dir, "nvidia-smi");
+        var calls = Path.Combine(_dir, "calls");
+        // Two GPUs used by this process, one line of another process; each call leaves a mark.
+        File.WriteAllText(stub, $"#!/bin/sh\necho x >> {calls}\necho '{Environment.ProcessId}, 1500'\necho '1, 99999'\necho '{Environment.ProcessId}, 500'\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(stub, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var probe = new GpuMemoryProbe(stub);
+
+        Assert.Equal(2000L * 1024 * 1024, probe.UsedBytes());
+        Assert.Equal(2000L * 1024 * 1024, probe.UsedBytes());
+        Assert.Single(File.ReadAllLines(calls)); // the second answer came from the cache
+    }
+
+    [Fact]
+    public void GpuMemoryProbe_NoNvidiaSmi_Null()
+    {
+        Assert.Null(new GpuMemoryProbe(Path.Combine(_dir, "missing-nvidia-smi")).UsedBytes());
+        Assert.Null(GpuMemoryProbe.Parse("1, 200\n", Environment.ProcessId));
+    }
 }

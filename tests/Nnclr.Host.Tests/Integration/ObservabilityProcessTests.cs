@@ -104,6 +104,11 @@ public sealed partial class ObservabilityProcessTests(DemoData demo) : IClassFix
         }
         var tb = Directory.GetFiles(Path.Combine(run, "tensorboard"));
         Assert.Contains(tb, f => File.ReadAllText(f).Contains("eval/knn_top1", StringComparison.Ordinal));
+        Assert.DoesNotContain(tb, f => File.ReadAllText(f).Contains("stages/checkpoint_images_per_s", StringComparison.Ordinal));
+        // The first event's wall time (after the 12-byte record header and the field tag) is Unix seconds of today.
+        var first = File.ReadAllBytes(tb[0]);
+        double wall = BitConverter.ToDouble(first, 13);
+        Assert.InRange(wall, DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
         using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))))
         {
             var s = summary.RootElement;

@@ -22,5 +22,7 @@ public static class CommandTable
         new EmbedCommand(),
         new NeighborsCommand(),
         new DuplicatesCommand(),
+        new StatusCommand(),
+        new ReportCommand(),
     ];
 }

@@ -33,4 +33,7 @@ public interface ITrainingPorts : IDisposable
     /// ends it within a batch with an <see cref="OperationCanceledException"/>.
     /// </summary>
     IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop);
+
+    /// <summary>Where evaluations made during the run (periodic kNN) are reported; ports without any ignore it.</summary>
+    void ObserveEvaluations(IEvaluationObserver observer) { }
 }

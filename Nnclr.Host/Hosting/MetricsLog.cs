@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Nnclr.Pipeline.Metrics;
 using Nnclr.Pipeline.Ports;
-using TorchSharp.Modules;
-using static TorchSharp.torch.utils;
 
 namespace Nnclr.Host.Hosting;
 
@@ -12,12 +11,15 @@ namespace Nnclr.Host.Hosting;
 /// Where interval metrics go: one line of metrics.jsonl each, TensorBoard scalars, and either a progress
 /// line (terminal) or a structured log line (headless). Runs on the pipeline's threads: quick, no model access.
 /// </summary>
-public sealed class MetricsLog : IPipelineObserver, IDisposable
+/// Evaluations (periodic and final kNN) are lines of their own, marked "event":"eval".
+public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDisposable
 {
     // metrics.jsonl, appended (a resumed run continues the file); flushed every line.
     private readonly StreamWriter _jsonl;
     // TensorBoard event writer; null when disabled.
-    private readonly SummaryWriter? _tensorBoard;
+    private readonly TensorBoardEventWriter? _tensorBoard;
+    // Each stage's busy share per interval (for the report's timeline); used under _gate.
+    private readonly StageShareTracker _shares = new();
     // Log sink for headless runs and checkpoint messages.
     private readonly ILogger _logger;
     // Terminal progress line target; null when headless (then intervals are logged instead).
@@ -34,7 +36,7 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
     public MetricsLog(RunDirectory dir, ILogger logger, TextWriter? progress, long totalSteps, bool tensorBoard = true)
     {
         _jsonl = new StreamWriter(new FileStream(dir.Metrics, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = true };
-        _tensorBoard = tensorBoard ? tensorboard.SummaryWriter(dir.TensorBoard) : null;
+        _tensorBoard = tensorBoard ? new TensorBoardEventWriter(dir.TensorBoard) : null;
         (_logger, _progress, _totalSteps) = (logger, progress, totalSteps);
     }
 
@@ -42,16 +44,19 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
     {
         lock (_gate)
         {
-            _jsonl.WriteLine(ToJsonLine(m));
+            var shares = _shares.Next(m.Stages);
+            _jsonl.WriteLine(ToJsonLine(m, shares));
             if (_tensorBoard is { } tb)
             {
-                int step = (int)Math.Min(m.Step, int.MaxValue);
-                tb.add_scalar("train/loss", (float)m.Loss, step);
-                tb.add_scalar("train/lr", (float)m.LearningRate, step);
-                tb.add_scalar("train/nn_acc", (float)m.NnAccuracy, step);
-                tb.add_scalar("throughput/images_per_s", (float)m.ImagesPerSecond, step);
+                long step = m.Step;
+                tb.AddScalar("train/loss", m.Loss, step);
+                tb.AddScalar("train/lr", m.LearningRate, step);
+                tb.AddScalar("train/nn_acc", m.NnAccuracy, step);
+                tb.AddScalar("throughput/images_per_s", m.ImagesPerSecond, step);
+                // The checkpoint stage handles a batch only every Checkpoint:EverySteps: images/s means nothing there.
                 foreach (var s in m.Stages.Stages)
-                    tb.add_scalar($"stages/{s.Name}_images_per_s", (float)(s.ItemsPerSecond * m.Stages.BatchSize), step);
+                    if (s.Name != "checkpoint") tb.AddScalar($"stages/{s.Name}_images_per_s", s.ItemsPerSecond * m.Stages.BatchSize, step);
+                foreach (var (name, share) in shares) tb.AddScalar($"stages/{name}_busy", share, step);
             }
             if (_progress is not null)
             {
@@ -71,12 +76,51 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
         lock (_gate)
         {
             EndLineLocked();
+            _tensorBoard?.AddScalar("checkpoint/duration_s", meta.WriteSeconds, meta.Step);
             Log.CheckpointWritten(_logger, meta.Step, meta.Cursor.ToString(), meta.Final ? " (final)" : "");
         }
     }
 
-    /// <summary>One metrics.jsonl object: step, epoch, loss, lr, nn_acc, images/s, per-stage images/s, bottleneck.</summary>
-    public static string ToJsonLine(IntervalMetrics m)
+    /// <summary>One evaluation: a metrics.jsonl line {"event":"eval", kind, phase, step, top1/top5 in %} and eval/&lt;kind&gt;_top1 in TensorBoard.</summary>
+    public void OnEvaluation(EvaluationResult r)
+    {
+        lock (_gate)
+        {
+            _jsonl.WriteLine(EventLine("eval", w =>
+            {
+                w.WriteString("kind", r.Kind);
+                w.WriteString("phase", r.Phase);
+                w.WriteNumber("step", r.Step);
+                w.WriteNumber("epoch", r.Epoch);
+                w.WriteNumber(r.Kind + "_top1", Math.Round(100 * r.Top1, 2));
+                if (double.IsFinite(r.Top5)) w.WriteNumber(r.Kind + "_top5", Math.Round(100 * r.Top5, 2));
+                w.WriteNumber("seconds", Math.Round(r.Seconds, 2));
+            }));
+            _tensorBoard?.AddScalar($"eval/{r.Kind}_top1", 100 * r.Top1, r.Step);
+            if (double.IsFinite(r.Top5)) _tensorBoard?.AddScalar($"eval/{r.Kind}_top5", 100 * r.Top5, r.Step);
+        }
+    }
+
+    // {"time":…, "event":name, …} on one line.
+    private static string EventLine(string name, Action<Utf8JsonWriter> body)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteString("time", DateTimeOffset.UtcNow);
+            w.WriteString("event", name);
+            body(w);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>
+    /// One metrics.jsonl object: step, epoch, loss, lr, nn_acc, images/s, per-stage images/s, bottleneck, memory, and
+    /// (when given) each stage's busy share over the interval.
+    /// </summary>
+    public static string ToJsonLine(IntervalMetrics m, IReadOnlyList<KeyValuePair<string, double>>? busyShares = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -93,6 +137,12 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
             foreach (var s in m.Stages.Stages) w.WriteNumber(s.Name, Math.Round(s.ItemsPerSecond * m.Stages.BatchSize, 2));
             w.WriteEndObject();
             w.WriteString("bottleneck", m.Stages.BottleneckStage);
+            if (busyShares is not null)
+            {
+                w.WriteStartObject("stage_busy");
+                foreach (var (name, share) in busyShares) w.WriteNumber(name, Math.Round(share, 4));
+                w.WriteEndObject();
+            }
             // Memory, for spotting leaks in long runs: resident set, managed heap, and the TorchSharp tensors alive on
             // this thread (OnInterval runs on the train thread, the one that creates the step's tensors).
             w.WriteNumber("rss_mb", Math.Round(Environment.WorkingSet / 1048576.0, 1));
@@ -122,6 +172,7 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
         {
             EndLineLocked();
             _jsonl.Dispose();
+            _tensorBoard?.Dispose();
         }
     }
 }

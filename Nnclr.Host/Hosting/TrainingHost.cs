@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Nnclr.Host.Configuration;
+using Nnclr.Host.Telemetry;
 
 namespace Nnclr.Host.Hosting;
 
@@ -84,6 +85,11 @@ public static class TrainingHost
         });
         builder.Configuration.AddConfiguration(configuration);
         builder.Services.AddNnclrOptions(configuration);
+        var telemetry = TelemetryOptions.Load(configuration);
+        // Under systemd (Type=notify) READY=1 is sent once started and STOPPING=1 on stop; elsewhere a no-op. Registered
+        // before the logging set-up so that the log format chosen below wins over systemd's console format.
+        builder.Services.AddSystemd();
+        SystemdNotify.AddWhenNotifySocket(builder.Services);
         bool json = UseJsonLogs(configuration["Run:LogFormat"]);
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Information);
@@ -98,10 +104,18 @@ public static class TrainingHost
         });
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton<RunOutcome>();
+        builder.Services.AddNnclrTelemetry(telemetry); // before the training service: the endpoint is up before the first step
         builder.Services.AddSingleton(sp => new TrainingRun(sp.GetRequiredService<ResolvedConfig>() with { AllowedChanges = flags.AllowConfigChange },
             loggingFactory is null ? portsFactory : cfg => loggingFactory(cfg, sp.GetRequiredService<ILoggerFactory>()),
             sp.GetRequiredService<ILogger<TrainingRun>>(), json || Console.IsErrorRedirected ? null : Console.Error, error));
         builder.Services.AddHostedService<TrainingService>();
-        return builder.Build();
+        var host = builder.Build();
+        try { TelemetryExport.StartExporters(host.Services, telemetry); }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        return host;
     }
 }

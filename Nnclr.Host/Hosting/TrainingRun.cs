@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Nnclr.Host.Configuration;
 using Nnclr.Pipeline;
 using Nnclr.Pipeline.Metrics;
+using Nnclr.Pipeline.Ports;
 
 namespace Nnclr.Host.Hosting;
 
@@ -20,9 +21,17 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
     /// <summary>Rollbacks allowed per run before a NaN loss is fatal.</summary>
     public const int MaxRollbacks = 2;
 
+    // When ExecuteAsync began (summary.json's started_at).
+    private DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+    // The device of the current attempt, once its ports exist (summary.json).
+    private string? _device;
+    // status.json of the current attempt; null before its ports exist.
+    private RunHeartbeat? _heartbeat;
+
     /// <summary>Runs to the end; <paramref name="stop"/> (SIGTERM, Ctrl-C) ends it after the current step with a checkpoint.</summary>
     public async Task<int> ExecuteAsync(CancellationToken stop)
     {
+        _startedAt = DateTimeOffset.UtcNow;
         RunDirectory dir;
         try
         {
@@ -57,7 +66,8 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
     private void TryWriteSummary(RunDirectory dir, ResolvedConfig cfg, string status, int exitCode, string? message,
         PipelineResult? result, StageReport? report, IReadOnlyDictionary<string, double>? final)
     {
-        try { WriteSummary(dir, cfg, status, exitCode, message, result, report, final); }
+        _heartbeat?.End(status, exitCode, message);
+        try { WriteSummary(dir, cfg, status, exitCode, message, result, report, final, _startedAt, _device); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             RunDirectoryError($"cannot write {dir.Summary}: {e.Message}");
@@ -93,7 +103,14 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
         Log.Starting(logger, cfg.Run.Preset, dir.Root, settings.StartStep, settings.TotalSteps, ports.StepsPerEpoch,
             settings.Geometry.BatchSize, settings.Device, settings.AugmentThreads);
         using var metrics = new MetricsLog(dir, logger, progress, settings.TotalSteps);
-        using var pipeline = new TrainingPipeline(settings, ports.Source, ports.Augmenter, ports.Trainer, ports.Checkpoints, metrics);
+        // Meters (OpenTelemetry/Prometheus when Telemetry enables them) and status.json see what the files see.
+        using var meter = new TrainingMeter(settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps,
+            ports.Device.StartsWith("cuda", StringComparison.Ordinal) ? new GpuMemoryProbe() : null);
+        using var heartbeat = _heartbeat = new RunHeartbeat(dir.Root, settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps, ports.Device, HeartbeatPeriod);
+        _device = ports.Device;
+        var observers = new ObserverFanOut(metrics, meter, heartbeat);
+        ports.ObserveEvaluations(observers);
+        using var pipeline = new TrainingPipeline(settings, ports.Source, ports.Augmenter, ports.Trainer, ports.Checkpoints, observers);
         using var onStop = stop.Register(() => Log.Stopping(logger));
         PipelineResult result;
         try
@@ -109,10 +126,18 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
         }
         IReadOnlyDictionary<string, double> final;
         bool stopped = result.Stopped;
+        heartbeat.SetState("evaluating");
         var finishing = System.Diagnostics.Stopwatch.StartNew();
         metrics.EndLine();
         Log.PhaseStarted(logger, "final evaluation");
-        try { final = ports.Finish(result, stop); Log.PhaseDone(logger, "final evaluation", finishing.Elapsed.TotalSeconds); }
+        try
+        {
+            final = ports.Finish(result, stop);
+            Log.PhaseDone(logger, "final evaluation", finishing.Elapsed.TotalSeconds);
+            if (final.TryGetValue("knn_top1", out var top1))
+                observers.OnEvaluation(new EvaluationResult("knn", "final", result.Steps, result.Cursor.Epoch, top1 / 100,
+                    final.TryGetValue("knn_top5", out var top5) ? top5 / 100 : double.NaN, finishing.Elapsed.TotalSeconds));
+        }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // SIGTERM during the final evaluation: the checkpoints are on disk; the evaluation is abandoned.
@@ -135,8 +160,11 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
         return ExitCodes.Ok;
     }
 
+    /// <summary>How often status.json is rewritten when nothing else happens.</summary>
+    public static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
+
     private static void WriteSummary(RunDirectory dir, ResolvedConfig cfg, string status, int exitCode, string? error,
-        PipelineResult? result, StageReport? report, IReadOnlyDictionary<string, double>? final)
+        PipelineResult? result, StageReport? report, IReadOnlyDictionary<string, double>? final, DateTimeOffset startedAt, string? device)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
@@ -146,7 +174,12 @@ public sealed class TrainingRun(ResolvedConfig config, Func<ResolvedConfig, ITra
             w.WriteString("status", status);
             w.WriteNumber("exit_code", exitCode);
             if (error is not null) w.WriteString("error", error);
+            w.WriteString("started_at", startedAt);
             w.WriteString("finished_at", DateTimeOffset.UtcNow);
+            RunFacts.Write(w, withLibTorch: device is not null);
+            if (device is not null) w.WriteString("device", device);
+            w.WriteString("dataset", cfg.Data.Dataset);
+            w.WriteString("data_dir", Nnclr.Host.Training.DatasetLocator.DirectoryFor(cfg.Data));
             if (result is not null)
             {
                 w.WriteNumber("steps", result.Steps);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Nnclr.Host.Configuration;
+using Nnclr.Host.Report;
 
 namespace Nnclr.Host.Hosting;
 
@@ -8,7 +9,9 @@ namespace Nnclr.Host.Hosting;
 /// The hosted service: a thin shell that runs the <see cref="TrainingRun"/>, records its exit code and stops
 /// the application. The host's stopping token (SIGTERM, Ctrl-C) is the run's graceful stop.
 /// </summary>
-internal sealed class TrainingService(TrainingRun run, RunOutcome outcome, IHostApplicationLifetime lifetime, ILogger<TrainingService> logger)
+/// <remarks>When the run has ended (any way), the run report (charts + HTML) is written into &lt;run-dir&gt;/report.</remarks>
+internal sealed class TrainingService(TrainingRun run, RunOutcome outcome, IHostApplicationLifetime lifetime, ILogger<TrainingService> logger,
+    ResolvedConfig config)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -31,6 +34,7 @@ internal sealed class TrainingService(TrainingRun run, RunOutcome outcome, IHost
         }
         finally
         {
+            ReportWriter.TryWrite(config.RunDir, logger);
             lifetime.StopApplication();
         }
     }

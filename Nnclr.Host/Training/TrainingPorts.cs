@@ -44,6 +44,8 @@ public sealed class TrainingPorts : ITrainingPorts
     private readonly torch.Device _device;
     // Where messages go (the host's log format).
     private readonly ILogger _log;
+    // Told about each periodic kNN (metrics.jsonl, TensorBoard, meters, heartbeat); null until the run sets it.
+    private volatile IEvaluationObserver? _evaluations;
 
     public IBatchSource Source => _source;
     public IViewAugmenter Augmenter { get; }
@@ -128,6 +130,7 @@ public sealed class TrainingPorts : ITrainingPorts
             return;
         }
         _evalNet.CopyFrom(trainer.Backbone);
+        long step = trainer.StepCount;
         var cancel = _disposed.Token;
         _periodic = Task.Run(() =>
         {
@@ -135,8 +138,10 @@ public sealed class TrainingPorts : ITrainingPorts
             try
             {
                 var (top1, top5) = _knn!.Evaluate(_evalNet.Features, _device, limitTrain: _cfg.Eval.PeriodicTrainLimit, cancel: cancel);
+                double seconds = (DateTime.UtcNow - started).TotalSeconds;
                 _log.LogInformation("kNN after epoch {epoch}: top-1 {knn_top1:F2}% top-5 {knn_top5:F2}% ({elapsed_s:F1} s)",
-                    epoch + 1, 100 * top1, 100 * top5, (DateTime.UtcNow - started).TotalSeconds);
+                    epoch + 1, 100 * top1, 100 * top5, seconds);
+                _evaluations?.OnEvaluation(new EvaluationResult("knn", "periodic", step, epoch + 1, top1, top5, seconds));
             }
             catch (OperationCanceledException) { }
             catch (Exception e)
@@ -146,6 +151,8 @@ public sealed class TrainingPorts : ITrainingPorts
             }
         }, CancellationToken.None);
     }
+
+    public void ObserveEvaluations(IEvaluationObserver observer) => _evaluations = observer;
 
     public IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop)
     {

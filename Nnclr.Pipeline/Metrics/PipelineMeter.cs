@@ -20,18 +20,28 @@ public sealed class PipelineMeter : IDisposable
     public PipelineMeter(IReadOnlyList<StageMetrics> stages, object? scope)
     {
         _meter = new Meter(new MeterOptions(MeterName) { Scope = scope });
-        _meter.CreateObservableCounter("nnclr.pipeline.stage.items", () => Observe(stages, s => s.Items), "{batch}", "batches finished");
-        _meter.CreateObservableGauge("nnclr.pipeline.stage.items_per_second", () => Observe(stages, s => s.ItemsPerSecond), "{batch}/s", "batches per second");
-        _meter.CreateObservableCounter("nnclr.pipeline.stage.busy", () => Observe(stages, s => s.BusySeconds), "s", "time busy");
-        _meter.CreateObservableCounter("nnclr.pipeline.stage.input_wait", () => Observe(stages, s => s.InputWaitSeconds), "s", "time blocked on input");
-        _meter.CreateObservableCounter("nnclr.pipeline.stage.output_wait", () => Observe(stages, s => s.OutputWaitSeconds), "s", "time blocked on output");
-        _meter.CreateObservableGauge("nnclr.pipeline.stage.queue_depth", () => Observe(stages, s => s.QueueDepth), "{batch}", "items waiting in the input channel");
+        // Names and units follow OpenTelemetry's conventions: units in the unit field, not the name; time as a counter
+        // of seconds (rate() gives the busy share); queue depth as an up-down counter.
+        _meter.CreateObservableCounter("nnclr.stage.items", () => Observe(stages, s => s.Items), "{batch}", "Batches the stage has finished");
+        _meter.CreateObservableCounter("nnclr.stage.busy.time", () => Observe(stages, s => s.BusySeconds), "s", "Time the stage was working (not waiting for input or output)");
+        _meter.CreateObservableCounter("nnclr.stage.wait.time", () => ObserveWaits(stages), "s", "Time the stage was blocked, by wait=input|output");
+        _meter.CreateObservableUpDownCounter("nnclr.stage.queue.depth", () => Observe(stages, s => s.QueueDepth), "{batch}", "Items waiting in the stage's input channel");
     }
 
     private static IEnumerable<Measurement<T>> Observe<T>(IReadOnlyList<StageMetrics> stages, Func<StageSnapshot, T> pick) where T : struct
     {
         foreach (var m in stages)
             yield return new Measurement<T>(pick(m.Snapshot()), new KeyValuePair<string, object?>("stage", m.Name));
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveWaits(IReadOnlyList<StageMetrics> stages)
+    {
+        foreach (var m in stages)
+        {
+            var s = m.Snapshot();
+            yield return new Measurement<double>(s.InputWaitSeconds, new("stage", m.Name), new("wait", "input"));
+            yield return new Measurement<double>(s.OutputWaitSeconds, new("stage", m.Name), new("wait", "output"));
+        }
     }
 
     public void Dispose() => _meter.Dispose();

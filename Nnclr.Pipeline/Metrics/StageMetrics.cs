@@ -22,6 +22,10 @@ public sealed class StageMetrics
     private long _steadyAllocated = -1;
     // GC.GetAllocatedBytesForCurrentThread() on the stage thread after its first item.
     private long _allocBaseline;
+    // Stopwatch timestamp when the wait for input now in progress began; 0 when not waiting for input.
+    private long _inputWaitSince;
+    // Stopwatch timestamp when the wait for output room now in progress began; 0 when not waiting for output.
+    private long _outputWaitSince;
     // The channel this stage reads from, to sample its depth; null for the first stage.
     private readonly Func<int>? _inputDepth;
 
@@ -38,9 +42,35 @@ public sealed class StageMetrics
 
     internal void End() => Volatile.Write(ref _ended, Stopwatch.GetTimestamp());
 
-    internal void AddInputWait(long since) => Volatile.Write(ref _inputWait, _inputWait + (Stopwatch.GetTimestamp() - since));
+    /// <summary>Marks the start of a wait for input (seen by <see cref="Snapshot"/> while it lasts); pass the result to <see cref="AddInputWait"/>.</summary>
+    internal long BeginInputWait()
+    {
+        long now = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _inputWaitSince, now);
+        return now;
+    }
 
-    internal void AddOutputWait(long since) => Volatile.Write(ref _outputWait, _outputWait + (Stopwatch.GetTimestamp() - since));
+    /// <summary>Marks the start of a wait for output room; pass the result to <see cref="AddOutputWait"/>.</summary>
+    internal long BeginOutputWait()
+    {
+        long now = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _outputWaitSince, now);
+        return now;
+    }
+
+    // The "since" mark is cleared before the total grows, and Snapshot reads the total before the mark: a wait is
+    // never counted twice (at worst a just-ended wait is missed for one observation).
+    internal void AddInputWait(long since)
+    {
+        Volatile.Write(ref _inputWaitSince, 0);
+        Volatile.Write(ref _inputWait, _inputWait + (Stopwatch.GetTimestamp() - since));
+    }
+
+    internal void AddOutputWait(long since)
+    {
+        Volatile.Write(ref _outputWaitSince, 0);
+        Volatile.Write(ref _outputWait, _outputWait + (Stopwatch.GetTimestamp() - since));
+    }
 
     /// <summary>Counts one finished item; call on the stage thread (it also samples the thread's allocations).</summary>
     internal void ItemDone()
@@ -58,8 +88,13 @@ public sealed class StageMetrics
         long started = Volatile.Read(ref _started), ended = Volatile.Read(ref _ended);
         long now = ended != 0 ? ended : Stopwatch.GetTimestamp();
         double wall = started == 0 ? 0 : (now - started) / (double)Stopwatch.Frequency;
-        double inWait = Volatile.Read(ref _inputWait) / (double)Stopwatch.Frequency;
-        double outWait = Volatile.Read(ref _outputWait) / (double)Stopwatch.Frequency;
+        long inTicks = Volatile.Read(ref _inputWait), outTicks = Volatile.Read(ref _outputWait);
+        // A wait still in progress is waiting, not busy (a checkpoint stage idle for minutes must not read as busy).
+        long inSince = Volatile.Read(ref _inputWaitSince), outSince = Volatile.Read(ref _outputWaitSince);
+        if (ended == 0 && inSince != 0) inTicks += Math.Max(0, now - inSince);
+        if (ended == 0 && outSince != 0) outTicks += Math.Max(0, now - outSince);
+        double inWait = inTicks / (double)Stopwatch.Frequency;
+        double outWait = outTicks / (double)Stopwatch.Frequency;
         long items = Volatile.Read(ref _items);
         long steady = Volatile.Read(ref _steadyAllocated);
         return new StageSnapshot(Name, items, wall, Math.Max(0, wall - inWait - outWait), inWait, outWait,

@@ -68,16 +68,16 @@ internal sealed class AugmentStage : Stage
         {
             while (true)
             {
-                long t = Stopwatch.GetTimestamp();
+                long t = Metrics.BeginInputWait();
                 bool got = waiter.TryTake(_input, out var ticket);
                 Metrics.AddInputWait(t);
                 if (!got) return;
-                t = Stopwatch.GetTimestamp();
+                t = Metrics.BeginOutputWait();
                 int viewSlot = _viewRing.Pool.Acquire(waiter);
                 Metrics.AddOutputWait(t);
                 AugmentBatch(_rawRing[ticket.Slot], _viewRing[viewSlot], ticket.Epoch, ticket.Count, helpers.Length);
                 _rawRing.Pool.Release(ticket.Slot);
-                t = Stopwatch.GetTimestamp();
+                t = Metrics.BeginOutputWait();
                 waiter.Put(_output, ticket with { Slot = viewSlot });
                 Metrics.AddOutputWait(t);
                 Metrics.ItemDone();

@@ -32,16 +32,17 @@ internal sealed class CheckpointStage : Stage
     {
         while (true)
         {
-            long t = Stopwatch.GetTimestamp();
+            long t = Metrics.BeginInputWait();
             bool got = waiter.TryTake(_input, out var request);
             Metrics.AddInputWait(t);
             if (!got) return;
             // Disposing a snapshot hands its host arrays back to the train port for the next one (no GC churn).
+            long writeStart = Stopwatch.GetTimestamp();
             try { _sink.Write(request.Snapshot, request.Meta); }
             finally { (request.Snapshot as IDisposable)?.Dispose(); }
             var meta = request.Meta;
             LastWritten = meta;
-            _observer?.OnCheckpoint(meta);
+            _observer?.OnCheckpoint(meta with { WriteSeconds = Stopwatch.GetElapsedTime(writeStart).TotalSeconds });
             Metrics.ItemDone();
         }
     }

@@ -47,7 +47,7 @@ internal sealed class ShardReadStage : Stage
     {
         for (long step = _firstStep; step < _endStep && !Control.StopRequested; step++)
         {
-            long t = Stopwatch.GetTimestamp();
+            long t = Metrics.BeginOutputWait();
             int slot = _ring.Pool.Acquire(waiter);
             Metrics.AddOutputWait(t);
             var raw = _ring[slot];
@@ -55,7 +55,7 @@ internal sealed class ShardReadStage : Stage
                 ? _source.ReadBatch(_batchSize, raw.Images, raw.Labels, raw.Keys)
                 : _encoded.ReadEncodedBatch(_batchSize, raw.Images, raw.BytesPerImage, raw.Lengths, raw.Labels, raw.Keys);
             var ticket = new BatchTicket(slot, step, _batchSize, epoch, _source.Cursor);
-            t = Stopwatch.GetTimestamp();
+            t = Metrics.BeginOutputWait();
             waiter.Put(_output, ticket);
             Metrics.AddOutputWait(t);
             Metrics.ItemDone();

@@ -95,7 +95,7 @@ internal sealed class TrainStage : Stage
         _flushedTime = Stopwatch.GetTimestamp();
         while (!Control.StopRequested)
         {
-            long t = Stopwatch.GetTimestamp();
+            long t = Metrics.BeginInputWait();
             bool got = waiter.TryTake(_input, out var ticket);
             Metrics.AddInputWait(t);
             if (!got) return;
@@ -156,7 +156,7 @@ internal sealed class TrainStage : Stage
     {
         Flush();
         var snapshot = _trainer.Snapshot();
-        long t = Stopwatch.GetTimestamp();
+        long t = Metrics.BeginOutputWait();
         try { waiter.Put(_checkpoints, new CheckpointRequest(snapshot, new CheckpointMeta(_completed, _cursor, final))); }
         catch { (snapshot as IDisposable)?.Dispose(); throw; }
         Metrics.AddOutputWait(t);

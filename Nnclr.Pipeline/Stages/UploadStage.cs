@@ -32,7 +32,7 @@ internal sealed class UploadStage : Stage
     {
         while (true)
         {
-            long t = Stopwatch.GetTimestamp();
+            long t = Metrics.BeginInputWait();
             bool got = waiter.TryTake(_input, out var ticket);
             Metrics.AddInputWait(t);
             if (!got) return;
@@ -41,7 +41,7 @@ internal sealed class UploadStage : Stage
                 Forward(waiter, ticket);
                 continue;
             }
-            t = Stopwatch.GetTimestamp();
+            t = Metrics.BeginOutputWait();
             int slot = _deviceRing.Pool.Acquire(waiter);
             Metrics.AddOutputWait(t);
             int hostSlot = ticket.Slot;
@@ -63,7 +63,7 @@ internal sealed class UploadStage : Stage
 
     private void Forward(ThreadWaiter waiter, BatchTicket ticket)
     {
-        long t = Stopwatch.GetTimestamp();
+        long t = Metrics.BeginOutputWait();
         waiter.Put(_output, ticket);
         Metrics.AddOutputWait(t);
         Metrics.ItemDone();

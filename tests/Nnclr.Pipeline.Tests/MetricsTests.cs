@@ -61,7 +61,7 @@ public sealed class MetricsTests
         listener.InstrumentPublished = (instrument, l) =>
         {
             if (instrument.Meter.Name == PipelineMeter.MeterName && instrument.Meter.Scope == pipeline
-                && instrument.Name == "nnclr.pipeline.stage.items") l.EnableMeasurementEvents(instrument);
+                && instrument.Name == "nnclr.stage.items") l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) => items[(string)tags[0].Value!] = value);
         listener.Start();

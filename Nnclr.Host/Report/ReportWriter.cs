@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Logging;
+
+namespace Nnclr.Host.Report;
+
+/// <summary>Writes a run's report at its end; a report that cannot be written is a warning, never a failed run.</summary>
+internal static partial class ReportWriter
+{
+    public static void TryWrite(string runDir, ILogger logger)
+    {
+        if (!File.Exists(Path.Combine(runDir, "metrics.jsonl"))) return; // the run never logged an interval
+        try { ReportWritten(logger, RunReport.Write(runDir)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or TypeInitializationException or DllNotFoundException)
+        {
+            ReportFailed(logger, runDir, e.Message);
+        }
+    }
+
+    [LoggerMessage(20, LogLevel.Information, "run report written: {Path}")]
+    private static partial void ReportWritten(ILogger logger, string path);
+
+    [LoggerMessage(21, LogLevel.Warning, "run report for {RunDir} not written: {Message}")]
+    private static partial void ReportFailed(ILogger logger, string runDir, string message);
+}

@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using ScottPlot;
+
+namespace Nnclr.Host.Report;
+
+/// <summary>
+/// `nnclr report`: one PNG per chart and one self-contained HTML page (the PNGs inlined as data: URIs, no scripts, no
+/// network) from a run directory's records: loss, learning rate, NN accuracy, kNN, images/s, each stage's busy share,
+/// the bottleneck over time and memory, under a header with the summary and the configuration. Works on a run still
+/// writing (it reads what is there).
+/// </summary>
+public static class RunReport
+{
+    /// <summary>The report's folder inside the run directory.</summary>
+    public const string FolderName = "report";
+
+    // Chart size in pixels.
+    private const int Width = 900, Height = 360;
+
+    /// <summary>Writes the report for <paramref name="runDir"/> into <paramref name="outDir"/> (default RUN_DIR/report); returns the HTML's path.</summary>
+    public static string Write(string runDir, string? outDir = null)
+    {
+        var record = RunRecord.Load(runDir);
+        var dir = Path.GetFullPath(outDir ?? Path.Combine(record.RunDir, FolderName));
+        Directory.CreateDirectory(dir);
+        ReportFonts.EnsureUsable();
+        var charts = new List<(string Title, string File)>();
+        void Save(string file, string title, Plot plot)
+        {
+            using (plot)
+            {
+                plot.Title(title);
+                plot.SavePng(Path.Combine(dir, file), Width, Height);
+            }
+            charts.Add((title, file));
+        }
+
+        var iv = record.Intervals;
+        double[] steps = iv.Select(i => (double)i.Step).ToArray();
+        if (iv.Count > 0)
+        {
+            Save("loss.png", "Training loss", Line(steps, iv.Select(i => i.Loss), "step", "loss"));
+            Save("lr.png", "Learning rate", Line(steps, iv.Select(i => i.LearningRate), "step", "learning rate"));
+            Save("nn_acc.png", "Nearest-neighbour accuracy (support set label = sample label)", Line(steps, iv.Select(i => 100 * i.NnAccuracy), "step", "NN accuracy (%)"));
+        }
+        double lastStep = Math.Max(steps.LastOrDefault(), record.Evaluations.Select(e => (double)e.Step).DefaultIfEmpty(0).Max());
+        if (record.Evaluations.Count > 0) Save("knn.png", "kNN top-1 on the test split", Knn(record, lastStep));
+        if (iv.Count > 0)
+        {
+            Save("images_per_s.png", "Training throughput", Line(steps, iv.Select(i => i.ImagesPerSecond), "step", "images/s"));
+            if (iv.Any(i => i.StageBusy.Count > 0)) Save("stage_busy.png", "Each stage's busy share per log interval", StageBusy(iv, steps));
+            if (iv.Any(i => i.Bottleneck is not null)) Save("bottleneck.png", "Bottleneck over time", BottleneckTimeline(iv, steps));
+            Save("memory.png", "Process memory", Memory(iv, steps));
+        }
+        var html = Path.Combine(dir, "report.html");
+        File.WriteAllText(html, Html(record, dir, charts), new UTF8Encoding(false));
+        return html;
+    }
+
+    private static Plot Line(double[] xs, IEnumerable<double> values, string xLabel, string yLabel)
+    {
+        var plot = new Plot();
+        var (x, y) = Finite(xs, values.ToArray());
+        if (x.Length > 0)
+        {
+            var line = plot.Add.ScatterLine(x, y);
+            line.LineWidth = 2;
+        }
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        return plot;
+    }
+
+    private static Plot Knn(RunRecord r, double lastStep)
+    {
+        var plot = new Plot();
+        foreach (var phase in r.Evaluations.Select(e => e.Phase).Distinct())
+        {
+            var e = r.Evaluations.Where(v => v.Phase == phase).ToArray();
+            var s = plot.Add.Scatter(e.Select(v => (double)v.Step).ToArray(), e.Select(v => v.Top1).ToArray());
+            s.LegendText = phase;
+            s.MarkerSize = 9;
+            s.LineWidth = phase == "periodic" ? 2 : 0;
+        }
+        if (r.Summary is { } sum && sum.TryGetProperty("final_eval", out var fe) && fe.TryGetProperty("knn_top1_random_init", out var b) && b.TryGetDouble(out var baseline))
+        {
+            var h = plot.Add.HorizontalLine(baseline);
+            h.LegendText = "random init";
+            h.LinePattern = LinePattern.Dashed;
+        }
+        plot.Axes.SetLimitsX(0, Math.Max(1, lastStep * 1.03));
+        plot.XLabel("step");
+        plot.YLabel("top-1 (%)");
+        plot.ShowLegend();
+        return plot;
+    }
+
+    private static Plot StageBusy(IReadOnlyList<RunRecord.Interval> iv, double[] steps)
+    {
+        var plot = new Plot();
+        foreach (var stage in iv.SelectMany(i => i.StageBusy.Keys).Distinct())
+        {
+            var (x, y) = Finite(steps, iv.Select(i => i.StageBusy.TryGetValue(stage, out var v) ? 100 * v : double.NaN).ToArray());
+            var line = plot.Add.ScatterLine(x, y);
+            line.LegendText = stage;
+            line.LineWidth = 2;
+        }
+        plot.Axes.SetLimitsY(0, 105);
+        plot.XLabel("step");
+        plot.YLabel("busy (% of the interval)");
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    private static Plot BottleneckTimeline(IReadOnlyList<RunRecord.Interval> iv, double[] steps)
+    {
+        var plot = new Plot();
+        var stages = iv.SelectMany(i => i.StageBusy.Keys).Concat(iv.Select(i => i.Bottleneck).OfType<string>()).Distinct().ToArray();
+        var x = new List<double>();
+        var y = new List<double>();
+        for (int i = 0; i < iv.Count; i++)
+        {
+            if (iv[i].Bottleneck is not { } b) continue;
+            x.Add(steps[i]);
+            y.Add(Array.IndexOf(stages, b));
+        }
+        var s = plot.Add.Scatter(x.ToArray(), y.ToArray());
+        s.LineWidth = 0;
+        s.MarkerSize = 8;
+        plot.Axes.Left.SetTicks(Enumerable.Range(0, stages.Length).Select(i => (double)i).ToArray(), stages);
+        plot.Axes.SetLimitsY(-0.5, stages.Length - 0.5);
+        plot.XLabel("step");
+        plot.YLabel("stage");
+        return plot;
+    }
+
+    private static Plot Memory(IReadOnlyList<RunRecord.Interval> iv, double[] steps)
+    {
+        var plot = new Plot();
+        foreach (var (name, pick) in new (string, Func<RunRecord.Interval, double>)[] { ("resident (RSS)", i => i.RssMb), ("managed heap", i => i.ManagedMb) })
+        {
+            var (x, y) = Finite(steps, iv.Select(pick).ToArray());
+            var line = plot.Add.ScatterLine(x, y);
+            line.LegendText = name;
+            line.LineWidth = 2;
+        }
+        plot.XLabel("step");
+        plot.YLabel("MiB");
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
+
+    // Drops the points whose value is NaN or infinite (a chart cannot draw them).
+    private static (double[] X, double[] Y) Finite(double[] xs, double[] ys)
+    {
+        var keep = Enumerable.Range(0, Math.Min(xs.Length, ys.Length)).Where(i => double.IsFinite(ys[i])).ToArray();
+        return (keep.Select(i => xs[i]).ToArray(), keep.Select(i => ys[i]).ToArray());
+    }
+
+    private static string Html(RunRecord r, string dir, List<(string Title, string File)> charts)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        string runName = Path.GetFileName(r.RunDir);
+        sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nnclr run ").Append(E(runName)).Append("</title>\n<style>")
+          .Append("body{font-family:sans-serif;margin:24px;max-width:960px;color:#222}table{border-collapse:collapse;margin:8px 0}")
+          .Append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:14px}img{display:block;margin:12px 0;border:1px solid #eee}")
+          .Append("pre{background:#f6f6f6;padding:8px;font-size:12px;overflow:auto}</style></head><body>\n");
+        sb.Append("<h1>nnclr run ").Append(E(runName)).Append("</h1>\n<p>").Append(E(r.RunDir)).Append(" — report written ")
+          .Append(E(DateTimeOffset.UtcNow.ToString("u", inv))).Append("</p>\n");
+        sb.Append("<h2>Summary</h2>\n<table>");
+        if (r.Summary is { } s)
+        {
+            foreach (var key in new[] { "status", "preset", "dataset", "device", "steps", "epoch", "elapsed_s", "final_loss", "final_nn_acc", "started_at", "finished_at", "version", "commit", "libtorch", "host", "error" })
+                if (s.TryGetProperty(key, out var v)) Row(sb, key, Scalar(v));
+            if (s.TryGetProperty("final_eval", out var fe) && fe.ValueKind == JsonValueKind.Object)
+                foreach (var p in fe.EnumerateObject()) Row(sb, p.Name, Scalar(p.Value));
+            if (s.TryGetProperty("stages", out var st) && st.TryGetProperty("bottleneck", out var b)) Row(sb, "bottleneck (whole run)", Scalar(b));
+        }
+        else
+        {
+            Row(sb, "status", "running (no summary.json yet)");
+            if (r.Intervals.Count > 0) Row(sb, "step", r.Intervals[^1].Step.ToString(inv));
+        }
+        Row(sb, "log intervals", r.Intervals.Count.ToString(inv));
+        Row(sb, "evaluations", string.Join(", ", r.Evaluations.Select(e => string.Format(inv, "{0} {1} step {2}: {3:F2} %", e.Kind, e.Phase, e.Step, e.Top1))));
+        sb.Append("</table>\n");
+        foreach (var (title, file) in charts)
+        {
+            var png = Convert.ToBase64String(File.ReadAllBytes(Path.Combine(dir, file)));
+            sb.Append("<img alt=\"").Append(E(title)).Append("\" width=\"").Append(Width).Append("\" height=\"").Append(Height)
+              .Append("\" src=\"data:image/png;base64,").Append(png).Append("\">\n");
+        }
+        if (charts.Count == 0) sb.Append("<p>No interval logged yet.</p>\n");
+        if (r.Config is { } c)
+        {
+            sb.Append("<h2>Configuration</h2>\n<pre>")
+              .Append(E(JsonSerializer.Serialize(c, new JsonSerializerOptions { WriteIndented = true }))).Append("</pre>\n");
+        }
+        sb.Append("</body></html>\n");
+        return sb.ToString();
+    }
+
+    private static void Row(StringBuilder sb, string name, string value) =>
+        sb.Append("<tr><th>").Append(E(name)).Append("</th><td>").Append(E(value)).Append("</td></tr>");
+
+    private static string Scalar(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.String => v.GetString() ?? "",
+        JsonValueKind.Number => v.GetDouble().ToString("G6", CultureInfo.InvariantCulture),
+        _ => v.GetRawText(),
+    };
+
+    private static string E(string s) => WebUtility.HtmlEncode(s);
+}

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nnclr.Host.Cli;
 using Nnclr.Host.Training;
+using Nnclr.Model;
 using Nnclr.Pipeline;
 using Nnclr.Pipeline.Metrics;
 using Nnclr.Pipeline.Ports;
@@ -122,6 +123,6 @@ public sealed class BenchPipelineCommand : ICliCommand
     // A benchmark keeps no checkpoints.
     private sealed class DiscardCheckpoints : ICheckpointSink
     {
-        public void Write(ITrainSnapshot snapshot, CheckpointMeta meta) { }
+        public void Write(TrainerSnapshot snapshot, CheckpointMeta meta) { }
     }
 }

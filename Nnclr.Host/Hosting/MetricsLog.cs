@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Nnclr.Model;
 using Nnclr.Pipeline.Ports;
 using TorchSharp.Modules;
 using static TorchSharp.torch.utils;

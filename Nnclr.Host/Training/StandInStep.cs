@@ -1,3 +1,4 @@
+using Nnclr.Model;
 using Nnclr.Pipeline.Ports;
 using TorchSharp;
 
@@ -15,8 +16,6 @@ public sealed class StandInStep : ITrainStep
 
     public void EpochEnded(long epoch) { }
 
-    public ITrainSnapshot Snapshot() => new NoSnapshot();
-
-    // Nothing to save.
-    private sealed class NoSnapshot : ITrainSnapshot;
+    // Nothing to save: an empty state.
+    public TrainerSnapshot Snapshot() => new(new TrainerState([]));
 }

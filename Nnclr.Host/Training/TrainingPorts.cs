@@ -99,19 +99,17 @@ public sealed class TrainingPorts : ITrainingPorts
         _evalNet = ConfigMapping.CreateFeatureNetwork(cfg, _device);
 
         var cursor = new DataCursor(0, 0);
-        long epochsDone = 0;
         var (dir, latest) = RunCheckpoints.Open(cfg.RunDir, cfg.Checkpoint.Keep, cfg.ToJson(), cfg.Run.Resume, w => log.LogWarning("{Message}", w), CheckpointUse.TryRestore(_trainer));
         if (latest is { } c)
         {
             StartStep = c.Meta.Step;
-            cursor = new DataCursor(c.Meta.CursorEpoch, c.Meta.CursorPosition);
-            epochsDone = c.Meta.Epoch;
+            cursor = c.Meta.Cursor;
             log.LogInformation("resuming from {Path}: step {Step}, data at epoch {Epoch} position {Position}",
                 c.Path, c.Meta.Step, cursor.Epoch, cursor.Position);
         }
         else if (cfg.Run.Resume) log.LogInformation("--resume: no usable checkpoint of this run in {Dir}; starting a new run", dir.Directory);
         _source = new EpochReaderSource(_train, unchecked((ulong)cfg.Run.Seed), cursor, batch);
-        Trainer = new TrainerStep(_trainer, PeriodicKnn, epochsDone);
+        Trainer = new TrainerStep(_trainer, PeriodicKnn);
         Checkpoints = new CheckpointDirectorySink(dir, cfg.ToJson(), cfg.Run.Seed);
     }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Nnclr.Host.Cli;
-using Nnclr.Host.Training;
+using Nnclr.Pipeline.Session;
 
 namespace Nnclr.Host.Commands;
 
@@ -19,7 +19,7 @@ public sealed class EvalKnnCommand : ICliCommand
         bool json = args.Flag("json");
         int? k = args.Int("k");
         double? temperature = args.Double("temperature");
-        using var eval = new EvalSupport(args);
+        using var eval = EvalTarget.Open(args);
         args.EnsureAllUsed();
         var knn = eval.Evaluation;
         var started = DateTime.UtcNow;

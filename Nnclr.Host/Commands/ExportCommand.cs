@@ -59,8 +59,7 @@ public sealed class ExportCommand : ICliCommand
             if (model is not null)
             {
                 source = $"random-init {arch} ({stem} stem, seed {seed})";
-                using var module = heads ? (TorchSharp.torch.nn.Module)NetworkFactory.CreateNetwork(model, seed) : NetworkFactory.CreateBackbone(model, seed);
-                SafetensorsExporter.Export(module, output, heads);
+                SafetensorsExporter.ExportRandomInit(model, seed, output, heads);
             }
             else
             {

@@ -4,22 +4,24 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Nnclr.Model;
 using Nnclr.Model.Runtime;
+using Nnclr.Pipeline.Configuration;
 
 namespace Nnclr.Host.Configuration;
 
-/// <summary>Every section, bound and validated: what a run uses, written to config.resolved.json.</summary>
+/// <summary>Every section, bound and validated: what a run uses, written to config.resolved.json (the session's <see cref="TrainingConfig"/>).</summary>
 public sealed record ResolvedConfig(
     DataOptions Data, AugmentOptions Augment, ModelOptions Model, OptimOptions Optim, NnclrOptions Nnclr,
     PipelineOptions Pipeline, CheckpointOptions Checkpoint, EvalOptions Eval, RunOptions Run)
+    : TrainingConfig(Data, Augment, Model, Optim, Nnclr, Pipeline, Checkpoint, Eval, Run)
 {
     /// <summary>The run directory: Run:RunDir, or runs/&lt;preset&gt;.</summary>
-    public string RunDir => Path.GetFullPath(Run.RunDir.Length > 0 ? Run.RunDir : Path.Combine("runs", Run.Preset));
+    public override string RunDir => Path.GetFullPath(Run.RunDir.Length > 0 ? Run.RunDir : Path.Combine("runs", Run.Preset));
 
     /// <summary>
     /// The device the pipeline uses: Pipeline:Device resolved by <see cref="TorchRuntime.ResolveDevice"/> (a preset meant
     /// for a GPU named in the error); throws <see cref="ConfigurationException"/> (exit 2) with its one-line cause and fix.
     /// </summary>
-    public string ResolveDevice()
+    public override string ResolveDevice()
     {
         var gpuPreset = Presets.MeantForGpu(Run.Preset) && Pipeline.Device.StartsWith("cuda", StringComparison.Ordinal) ? Run.Preset : null;
         try { return TorchRuntime.ResolveDevice(Pipeline.Device, gpuPreset); }
@@ -27,7 +29,7 @@ public sealed record ResolvedConfig(
     }
 
     /// <summary>Indented JSON of every section.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public override string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     internal static ResolvedConfig From(IServiceProvider sp, IConfiguration configuration)
     {

@@ -16,7 +16,7 @@ public sealed class FakePorts : ITrainingPorts
 {
     public const int Records = 203;
 
-    public FakePorts(ResolvedConfig config, FakeSink sink, Action<FakeTrainer>? tweak = null)
+    public FakePorts(TrainingConfig config, FakeSink sink, Action<FakeTrainer>? tweak = null)
     {
         TorchRuntime.EnsureLoaded();
         var last = config.Run.Resume && !sink.Written.IsEmpty ? sink.Written.Last() : (Meta: new CheckpointMeta(), Weights: 0L);

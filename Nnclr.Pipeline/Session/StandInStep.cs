@@ -2,7 +2,7 @@ using Nnclr.Model;
 using Nnclr.Pipeline.Ports;
 using TorchSharp;
 
-namespace Nnclr.Host.Training;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>
 /// A step that only reads its batch (a mean over the views): `bench pipeline --step stand-in` measures what the

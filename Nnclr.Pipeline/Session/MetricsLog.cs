@@ -7,7 +7,7 @@ using Nnclr.Pipeline.Ports;
 using TorchSharp.Modules;
 using static TorchSharp.torch.utils;
 
-namespace Nnclr.Host.Hosting;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>
 /// Where interval metrics go: one line of metrics.jsonl each, TensorBoard scalars, and either a progress
@@ -28,10 +28,10 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
     // Guards the writers: intervals (train thread) and checkpoints (checkpoint thread) may overlap.
     private readonly object _gate = new();
 
-    public MetricsLog(RunDirectory dir, ILogger logger, TextWriter? progress, long totalSteps, bool tensorBoard = true)
+    public MetricsLog(string metricsPath, string tensorBoardDir, ILogger logger, TextWriter? progress, long totalSteps, bool tensorBoard = true)
     {
-        _jsonl = new StreamWriter(new FileStream(dir.Metrics, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = true };
-        _tensorBoard = tensorBoard ? tensorboard.SummaryWriter(dir.TensorBoard) : null;
+        _jsonl = new StreamWriter(new FileStream(metricsPath, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = true };
+        _tensorBoard = tensorBoard ? tensorboard.SummaryWriter(tensorBoardDir) : null;
         (_logger, _progress, _totalSteps) = (logger, progress, totalSteps);
     }
 
@@ -60,7 +60,7 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
             }
             else
             {
-                Log.Interval(_logger, m.Step, m.Epoch, m.Loss, m.LearningRate, m.NnAccuracy, m.ImagesPerSecond, m.Stages.BottleneckStage);
+                SessionLog.Interval(_logger, m.Step, m.Epoch, m.Loss, m.LearningRate, m.NnAccuracy, m.ImagesPerSecond, m.Stages.BottleneckStage);
             }
         }
     }
@@ -70,7 +70,7 @@ public sealed class MetricsLog : IPipelineObserver, IDisposable
         lock (_gate)
         {
             if (_progress is not null) _progress.WriteLine();
-            Log.CheckpointWritten(_logger, meta.Step, meta.Cursor.ToString(), meta.Final ? " (final)" : "");
+            SessionLog.CheckpointWritten(_logger, meta.Step, meta.Cursor.ToString(), meta.Final ? " (final)" : "");
         }
     }
 

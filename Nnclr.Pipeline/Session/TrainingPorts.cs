@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Nnclr.Data.Augment;
 using Nnclr.Data.Shards;
-using Nnclr.Host.Configuration;
-using Nnclr.Host.Hosting;
+using Nnclr.Pipeline.Configuration;
 using Nnclr.Model;
 using Nnclr.Model.Runtime;
 using Nnclr.Pipeline;
@@ -11,7 +10,7 @@ using Nnclr.Pipeline.Evaluation;
 using Nnclr.Pipeline.Ports;
 using TorchSharp;
 
-namespace Nnclr.Host.Training;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>
 /// The real ports of a training run: CIFAR-10 or demo shards, the SIMD two-view augmenter, the NNCLR trainer and
@@ -39,7 +38,7 @@ public sealed class TrainingPorts : ITrainingPorts
     // Cancelled on Dispose, so an unfinished periodic kNN ends within a batch.
     private readonly CancellationTokenSource _disposed = new();
     // The configuration this run uses.
-    private readonly ResolvedConfig _cfg;
+    private readonly TrainingConfig _cfg;
     // Device of the trainer.
     private readonly torch.Device _device;
     // Where messages go (the host's log format).
@@ -54,7 +53,7 @@ public sealed class TrainingPorts : ITrainingPorts
     public long StartStep { get; }
     public string Device { get; }
 
-    public TrainingPorts(ResolvedConfig cfg, ILogger log)
+    public TrainingPorts(TrainingConfig cfg, ILogger log)
     {
         _cfg = cfg;
         _log = log;

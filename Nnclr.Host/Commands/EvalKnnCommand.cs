@@ -23,8 +23,7 @@ public sealed class EvalKnnCommand : ICliCommand
         args.EnsureAllUsed();
         var knn = eval.Evaluation;
         var started = DateTime.UtcNow;
-        var evaluation = knn.With(k ?? knn.K, temperature ?? knn.Temperature);
-        var (top1, top5) = evaluation.Evaluate(eval.Network.Features, eval.Device, cancel: ct);
+        var (top1, top5, evaluation) = eval.Knn(k, temperature, ct);
         double seconds = (DateTime.UtcNow - started).TotalSeconds;
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new

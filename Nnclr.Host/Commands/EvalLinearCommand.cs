@@ -22,7 +22,7 @@ public sealed class EvalLinearCommand : ICliCommand
         using var eval = EvalTarget.Open(args);
         args.EnsureAllUsed();
         var started = DateTime.UtcNow;
-        var (top1, top5) = eval.Evaluation.EvaluateLinear(eval.Network.Features, eval.Device, epochs, eval.Config.Run.Seed, ct);
+        var (top1, top5) = eval.Linear(epochs, ct);
         double seconds = (DateTime.UtcNow - started).TotalSeconds;
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new

@@ -64,6 +64,21 @@ public sealed class EvalSupport : IDisposable
             Config.Pipeline.AugmentThreads);
     }
 
+    /// <summary>
+    /// Weighted kNN of the network's features with <paramref name="k"/> and <paramref name="temperature"/> (null: the
+    /// configuration's Eval:KnnK / Eval:KnnTemperature); also returns the evaluation used (its k, τ and splits).
+    /// </summary>
+    public (double Top1, double Top5, KnnEvaluation Used) Knn(int? k, double? temperature, CancellationToken cancel)
+    {
+        var evaluation = Evaluation.With(k ?? Evaluation.K, temperature ?? Evaluation.Temperature);
+        var (top1, top5) = evaluation.Evaluate(_network.Features, Device, cancel: cancel);
+        return (top1, top5, evaluation);
+    }
+
+    /// <summary>A linear probe on the frozen features, <paramref name="epochs"/> epochs seeded by Run:Seed.</summary>
+    public (double Top1, double Top5) Linear(int epochs, CancellationToken cancel) =>
+        Evaluation.EvaluateLinear(_network.Features, Device, epochs, Config.Run.Seed, cancel);
+
     public void Dispose()
     {
         _network.Dispose();

@@ -15,7 +15,7 @@ namespace Nnclr.Pipeline.Session;
 /// <summary>
 /// The real ports of a training run: CIFAR-10 or demo shards, the SIMD two-view augmenter, the NNCLR trainer and
 /// the checkpoint directory. Handles --resume (latest valid checkpoint, damaged newest skipped with a warning),
-/// periodic kNN on the train thread, and the final kNN against the random-initialisation baseline.
+/// periodic kNN (started at an epoch's end, run off the train thread), and the final kNN against the random-initialisation baseline.
 /// </summary>
 public sealed class TrainingPorts : ITrainingPorts
 {

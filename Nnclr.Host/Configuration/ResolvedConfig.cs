@@ -15,6 +15,7 @@ public sealed record ResolvedConfig(
     : TrainingConfig(Data, Augment, Model, Optim, Nnclr, Pipeline, Checkpoint, Eval, Run)
 {
     /// <summary>The run directory: Run:RunDir, or runs/&lt;preset&gt;.</summary>
+    [System.Text.Json.Serialization.JsonPropertyOrder(1)] // after the sections in config.resolved.json, as before it was inherited
     public override string RunDir => Path.GetFullPath(Run.RunDir.Length > 0 ? Run.RunDir : Path.Combine("runs", Run.Preset));
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Nnclr.Data.Shards;
+using Nnclr.Model;
 using Nnclr.Pipeline.Metrics;
 using Nnclr.Pipeline.Ports;
 

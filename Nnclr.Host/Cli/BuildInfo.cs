@@ -21,8 +21,7 @@ public static class BuildInfo
     private static string Informational =>
         typeof(BuildInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
-    private static string TorchSharpVersion =>
-        (typeof(TorchSharp.torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown").Split('+')[0];
+    private static string TorchSharpVersion => Nnclr.Model.Runtime.TorchRuntime.TorchSharpVersion;
 
     private static string? Metadata(string key) =>
         typeof(BuildInfo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value;

@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
 using Nnclr.Host.Cli;
-using Nnclr.Host.Training;
+using Nnclr.Host.Configuration;
+using Nnclr.Pipeline.Session;
 using Nnclr.Pipeline;
 using Nnclr.Pipeline.Metrics;
-using Nnclr.Pipeline.Ports;
 
 namespace Nnclr.Host.Commands;
 
@@ -42,24 +40,8 @@ public sealed class BenchPipelineCommand : ICliCommand
         args.EnsureAllUsed();
         try
         {
-            using var ports = new TrainingPorts(cfg, NullLogger.Instance);
-            int logEvery = Math.Max(1, steps / 10);
-            var settings = new PipelineSettings
-            {
-                Geometry = ports.Geometry, TotalSteps = steps, Device = ports.Device,
-                AugmentThreads = PipelineSettings.ResolveAugmentThreads(cfg.Pipeline.AugmentThreads),
-                RawSlots = cfg.Pipeline.RawSlots, ViewSlots = cfg.Pipeline.ViewSlots, DeviceSlots = cfg.Pipeline.DeviceSlots,
-                LogEvery = logEvery, CheckpointEvery = 10_000_000,
-            };
-            ITrainStep step = stepKind == "real" ? ports.Trainer : new StandInStep();
-            var clock = new IntervalClock();
-            using var pipeline = new TrainingPipeline(settings, ports.Source, ports.Augmenter, step, new DiscardCheckpoints(), clock);
-            var result = await pipeline.RunAsync(ct);
-            double ips = clock.ImagesPerSecond(settings.Geometry.BatchSize, warmupSteps: steps / 5);
-            double? synthetic = null;
-            if (stepKind == "real")
-                synthetic = StepBenchmark.Run(cfg, device, steps: Math.Max(10, steps / 2), warmup: 5).ImagesPerSecond;
-            Report(json, cfg.Run.Preset, cfg.Model.Backbone, device, stepKind, settings, steps, ips, synthetic, result.Report);
+            var r = await PipelineBenchmark.RunAsync(cfg, device, steps, realStep: stepKind == "real", ct);
+            Report(json, cfg.Run.Preset, cfg.Model.Backbone, device, stepKind, r.Settings, steps, r.ImagesPerSecond, r.SyntheticImagesPerSecond, r.Report);
             return 0;
         }
         finally
@@ -100,31 +82,5 @@ public sealed class BenchPipelineCommand : ICliCommand
         Console.WriteLine($"pipeline: {backbone} batch {s.Geometry.BatchSize} on {device}, {s.AugmentThreads} augment threads, {stepKind} step: {ips:F0} images/s");
         if (synthetic is { } sy) Console.WriteLine($"synthetic step (same model and batch, data already on the device): {sy:F0} images/s; ratio {ratio:F3}");
         Console.WriteLine(report.ToTable());
-    }
-
-    // Times the log intervals so warm-up can be left out of the throughput.
-    private sealed class IntervalClock : IPipelineObserver
-    {
-        // (steps completed, seconds since start) at each interval; appended on the train thread only.
-        private readonly List<(long Step, double Seconds)> _marks = [];
-        // Started when the observer is created, just before the pipeline.
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-
-        public void OnInterval(IntervalMetrics m) => _marks.Add((m.Step, _clock.Elapsed.TotalSeconds));
-        public void OnCheckpoint(CheckpointMeta meta) { }
-
-        public double ImagesPerSecond(int batch, int warmupSteps)
-        {
-            var first = _marks.FirstOrDefault(m => m.Step >= warmupSteps);
-            var last = _marks[^1];
-            if (last.Step <= first.Step) first = (0, 0);
-            return (last.Step - first.Step) * (double)batch / (last.Seconds - first.Seconds);
-        }
-    }
-
-    // A benchmark keeps no checkpoints.
-    private sealed class DiscardCheckpoints : ICheckpointSink
-    {
-        public void Write(ITrainSnapshot snapshot, CheckpointMeta meta) { }
     }
 }

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using Nnclr.Host.Cli;
 using Nnclr.Host.Configuration;
-using Nnclr.Host.Training;
-using Nnclr.Model.Runtime;
-using TorchSharp;
+using Nnclr.Pipeline.Session;
 
 namespace Nnclr.Host.Commands;
 
@@ -28,13 +26,13 @@ public sealed class BenchStepCommand : ICliCommand
         if (steps < 1 || warmup < 1) throw new CliException("--steps and --warmup must be >= 1");
         var cfg = BenchConfig.Resolve(args, out var device);
         args.EnsureAllUsed();
-        var (ms, ips) = StepBenchmark.Run(cfg, device, steps, warmup);
+        var (ms, ips, torchThreads, libtorch) = StepBenchmark.Run(cfg, device, steps, warmup);
         var result = new
         {
             bench = "step", preset = cfg.Run.Preset, backbone = cfg.Model.Backbone, device, batch = cfg.Optim.BatchSize,
             view_size = cfg.Augment.ViewSize, precision = cfg.Model.Precision, channels_last = cfg.Model.ChannelsLast,
             support_set = cfg.Nnclr.SupportSetSize, steps, warmup, ms_per_step = Math.Round(ms, 3), images_per_s = Math.Round(ips, 1),
-            torch_threads = torch.get_num_threads(), libtorch = torch.__version__,
+            torch_threads = torchThreads, libtorch,
         };
         if (json) Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         else Console.WriteLine($"step: {cfg.Model.Backbone} batch {cfg.Optim.BatchSize} {cfg.Model.Precision}{(cfg.Model.ChannelsLast ? " channels_last" : "")} on {device}: " +

@@ -35,7 +35,7 @@ public sealed class DuplicatesCommand : ICliCommand
 
         TorchRuntime.EnsureLoaded();
         var set = NeighborsCommand.Read(embeddings);
-        var device = TorchSharp.torch.device(TorchRuntime.ResolveDevice(deviceSetting));
+        var device = TorchRuntime.ResolveDevice(deviceSetting);
         var watch = Stopwatch.StartNew();
         using var search = new CosineSearch(set, device);
         List<int[]> groups;

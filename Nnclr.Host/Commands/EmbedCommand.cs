@@ -48,7 +48,7 @@ public sealed class EmbedCommand : ICliCommand
 
         TorchRuntime.EnsureLoaded();
         var source = EncoderSource.Open(checkpoint, w => Console.Error.WriteLine($"nnclr embed: warning: {w}"));
-        var device = TorchSharp.torch.device(TorchRuntime.ResolveDevice(deviceSetting));
+        var device = TorchRuntime.ResolveDevice(deviceSetting);
         Encoder encoder;
         try { encoder = new Encoder(source.Model, source.Weights, projector, device); }
         catch (WeightsFormatException e) { throw new CliException(e.Message); }
@@ -73,7 +73,7 @@ public sealed class EmbedCommand : ICliCommand
             }
             foreach (var s in skipped) Console.Error.WriteLine($"nnclr embed: skipped {s.Path}: {s.Reason}");
             var what = $"{source.Description}{(projector ? ", projector" : "")}, {source.InputSize} px";
-            Console.Error.WriteLine($"nnclr embed: {input.Count} images through {what} on {device.type}");
+            Console.Error.WriteLine($"nnclr embed: {input.Count} images through {what} on {device}");
             var watch = Stopwatch.StartNew();
             long lastReport = 0;
             var (set, failed) = ImageEmbedder.Run(input, encoder, what, batch, threads, (done, total) =>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Nnclr.Host.Cli;
-using Nnclr.Host.Training;
+using Nnclr.Pipeline.Session;
 
 namespace Nnclr.Host.Commands;
 
@@ -22,12 +22,11 @@ public sealed class EvalKnnCommand : ICliCommand
         bool json = args.Flag("json");
         int? k = args.Int("k");
         double? temperature = args.Double("temperature");
-        using var eval = new EvalSupport(args);
+        using var eval = EvalTarget.Open(args);
         args.EnsureAllUsed();
         var knn = eval.Evaluation;
         var started = DateTime.UtcNow;
-        var evaluation = knn.With(k ?? knn.K, temperature ?? knn.Temperature);
-        var (top1, top5) = evaluation.Evaluate(eval.Network.Features, eval.Device, cancel: ct);
+        var (top1, top5, evaluation) = eval.Knn(k, temperature, ct);
         double seconds = (DateTime.UtcNow - started).TotalSeconds;
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new

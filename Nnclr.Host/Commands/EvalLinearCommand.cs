@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Nnclr.Host.Cli;
-using Nnclr.Host.Training;
+using Nnclr.Pipeline.Session;
 
 namespace Nnclr.Host.Commands;
 
@@ -21,10 +21,10 @@ public sealed class EvalLinearCommand : ICliCommand
         bool json = args.Flag("json");
         int epochs = args.Int("epochs") ?? 100;
         if (epochs < 1) throw new CliException($"--epochs must be >= 1, got {epochs}");
-        using var eval = new EvalSupport(args);
+        using var eval = EvalTarget.Open(args);
         args.EnsureAllUsed();
         var started = DateTime.UtcNow;
-        var (top1, top5) = eval.Evaluation.EvaluateLinear(eval.Network.Features, eval.Device, epochs, eval.Config.Run.Seed, ct);
+        var (top1, top5) = eval.Linear(epochs, ct);
         double seconds = (DateTime.UtcNow - started).TotalSeconds;
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(new

@@ -42,7 +42,7 @@ public sealed class NeighborsCommand : ICliCommand
         TorchRuntime.EnsureLoaded();
         var set = Read(embeddings);
         if (index is { } i && (i < 0 || i >= set.Count)) throw new CliException($"--index {i}: {embeddings} has rows 0…{set.Count - 1}");
-        var device = TorchSharp.torch.device(TorchRuntime.ResolveDevice(deviceSetting));
+        var device = TorchRuntime.ResolveDevice(deviceSetting);
         float[] q;
         string what;
         if (query is not null)

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Nnclr.Host.Cli;
 using Nnclr.Host.Configuration;
 using Nnclr.Host.Hosting;
-using Nnclr.Host.Training;
+using Nnclr.Pipeline.Session;
 
 namespace Nnclr.Host.Commands;
 

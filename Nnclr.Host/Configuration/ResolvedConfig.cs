@@ -4,26 +4,26 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Nnclr.Model;
 using Nnclr.Model.Runtime;
+using Nnclr.Pipeline.Configuration;
+using Nnclr.Pipeline.Session;
 
 namespace Nnclr.Host.Configuration;
 
-/// <summary>Every section, bound and validated: what a run uses, written to config.resolved.json.</summary>
+/// <summary>Every section, bound and validated: what a run uses, written to config.resolved.json (the session's <see cref="TrainingConfig"/>).</summary>
 public sealed record ResolvedConfig(
     DataOptions Data, AugmentOptions Augment, ModelOptions Model, OptimOptions Optim, NnclrOptions Nnclr,
     PipelineOptions Pipeline, CheckpointOptions Checkpoint, EvalOptions Eval, RunOptions Run)
+    : TrainingConfig(Data, Augment, Model, Optim, Nnclr, Pipeline, Checkpoint, Eval, Run)
 {
-    /// <summary>--allow-config-change keys: maths settings a --resume may change (not a setting; never written).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public IReadOnlyList<string> AllowedChanges { get; init; } = [];
-
     /// <summary>The run directory: Run:RunDir, or runs/&lt;preset&gt;.</summary>
-    public string RunDir => Path.GetFullPath(Run.RunDir.Length > 0 ? Run.RunDir : Path.Combine("runs", Run.Preset));
+    [System.Text.Json.Serialization.JsonPropertyOrder(1)] // after the sections in config.resolved.json, as before it was inherited
+    public override string RunDir => Path.GetFullPath(Run.RunDir.Length > 0 ? Run.RunDir : Path.Combine("runs", Run.Preset));
 
     /// <summary>
     /// The device the pipeline uses: Pipeline:Device resolved by <see cref="TorchRuntime.ResolveDevice"/> (a preset meant
     /// for a GPU named in the error); throws <see cref="ConfigurationException"/> (exit 2) with its one-line cause and fix.
     /// </summary>
-    public string ResolveDevice()
+    public override string ResolveDevice()
     {
         var gpuPreset = Presets.MeantForGpu(Run.Preset) && Pipeline.Device.StartsWith("cuda", StringComparison.Ordinal) ? Run.Preset : null;
         try { return TorchRuntime.ResolveDevice(Pipeline.Device, gpuPreset); }
@@ -31,7 +31,7 @@ public sealed record ResolvedConfig(
     }
 
     /// <summary>Indented JSON of every section.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public override string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>
     /// config.resolved.json, `nnclr config show` and `train --dry-run`: every section with each "decide later" value made
@@ -41,7 +41,7 @@ public sealed record ResolvedConfig(
     public string ToResolvedJson()
     {
         var root = System.Text.Json.Nodes.JsonNode.Parse(ToJson())!.AsObject();
-        root["Data"]!["Dir"] = Training.DatasetLocator.DirectoryFor(Data);
+        root["Data"]!["Dir"] = DatasetLocator.DirectoryFor(Data);
         root["Pipeline"]!["Device"] = ResolveDevice();
         root["Pipeline"]!["AugmentThreads"] = global::Nnclr.Pipeline.PipelineSettings.ResolveAugmentThreads(Pipeline.AugmentThreads);
         root["Run"]!["RunDir"] = RunDir;

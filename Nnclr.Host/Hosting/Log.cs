@@ -2,35 +2,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Nnclr.Host.Hosting;
 
-/// <summary>Source-generated log messages of the training host.</summary>
+/// <summary>Source-generated log messages of the training host (the session's own are Nnclr.Pipeline/Session/SessionLog.cs).</summary>
 internal static partial class Log
 {
-    // Placeholders are the snake_case field names of metrics.jsonl and summary.json: the JSON log (JsonLineFormatter)
-    // writes them as top-level fields, the event name as "event".
-    [LoggerMessage(1, LogLevel.Information, "training {preset} in {run_dir}: steps {start_step}→{total_steps} ({steps_per_epoch}/epoch), batch {batch_size}, device {device}, {augment_threads} augment threads", EventName = "start")]
-    public static partial void Starting(ILogger logger, string preset, string run_dir, long start_step, long total_steps, long steps_per_epoch, int batch_size, string device, int augment_threads);
-
-    [LoggerMessage(2, LogLevel.Information, "step {step} epoch {epoch} loss {loss:F4} lr {lr:G4} nn_acc {nn_acc:F4} {images_per_s:F0} img/s bottleneck {bottleneck}", EventName = "interval")]
-    public static partial void Interval(ILogger logger, long step, long epoch, double loss, double lr, double nn_acc, double images_per_s, string? bottleneck);
-
-    [LoggerMessage(3, LogLevel.Information, "checkpoint written: step {step}, data at {cursor}{final_note}", EventName = "checkpoint")]
-    public static partial void CheckpointWritten(ILogger logger, long step, string cursor, string final_note);
-
-    [LoggerMessage(4, LogLevel.Information, "stop requested: finishing the current step and writing a checkpoint", EventName = "stopping")]
-    public static partial void Stopping(ILogger logger);
-
-    [LoggerMessage(5, LogLevel.Information, "run {status} after {steps} steps in {elapsed_s:F1} s ({images_per_s:F0} img/s); bottleneck {bottleneck}", EventName = "finished")]
-    public static partial void Finished(ILogger logger, string status, long steps, double elapsed_s, double images_per_s, string bottleneck);
-
     [LoggerMessage(6, LogLevel.Error, "run failed: {error}", EventName = "failed")]
     public static partial void Failed(ILogger logger, string error);
-
-    [LoggerMessage(8, LogLevel.Information, "stages:\n{stage_table}", EventName = "stages")]
-    public static partial void Stages(ILogger logger, string stage_table);
-
-    [LoggerMessage(9, LogLevel.Information, "{phase}…", EventName = "phase_start")]
-    public static partial void PhaseStarted(ILogger logger, string phase);
-
-    [LoggerMessage(10, LogLevel.Information, "{phase} done in {elapsed_s:F1} s", EventName = "phase_done")]
-    public static partial void PhaseDone(ILogger logger, string phase, double elapsed_s);
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Nnclr.Host.Configuration;
 using Nnclr.Host.Telemetry;
+using Nnclr.Pipeline.Session;
 
 namespace Nnclr.Host.Hosting;
 
@@ -19,19 +20,19 @@ namespace Nnclr.Host.Hosting;
 public static class TrainingHost
 {
     /// <summary>As the other overload, for ports that log through the host's own <see cref="ILoggerFactory"/>.</summary>
-    public static Task<int> RunAsync(TrainFlags flags, Func<ResolvedConfig, ILoggerFactory, ITrainingPorts> portsFactory,
+    public static Task<int> RunAsync(TrainFlags flags, Func<TrainingConfig, ILoggerFactory, ITrainingPorts> portsFactory,
         CancellationToken cancel = default, IDictionary? environment = null, TextWriter? error = null) =>
-        RunAsync(flags, (Func<ResolvedConfig, ITrainingPorts>)(_ => throw new InvalidOperationException("unreachable")), cancel, environment, error, portsFactory);
+        RunAsync(flags, (Func<TrainingConfig, ITrainingPorts>)(_ => throw new InvalidOperationException("unreachable")), cancel, environment, error, portsFactory);
 
     /// <summary>Runs a training host to completion. <paramref name="cancel"/> acts like SIGTERM.</summary>
     /// <param name="environment">Variables to read NNCLR_* settings from; null = the process environment.</param>
     /// <param name="error">Where configuration errors go; null = stderr.</param>
-    public static Task<int> RunAsync(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory,
+    public static Task<int> RunAsync(TrainFlags flags, Func<TrainingConfig, ITrainingPorts> portsFactory,
         CancellationToken cancel = default, IDictionary? environment = null, TextWriter? error = null) =>
         RunAsync(flags, portsFactory, cancel, environment, error, null);
 
-    private static async Task<int> RunAsync(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory,
-        CancellationToken cancel, IDictionary? environment, TextWriter? error, Func<ResolvedConfig, ILoggerFactory, ITrainingPorts>? loggingFactory)
+    private static async Task<int> RunAsync(TrainFlags flags, Func<TrainingConfig, ITrainingPorts> portsFactory,
+        CancellationToken cancel, IDictionary? environment, TextWriter? error, Func<TrainingConfig, ILoggerFactory, ITrainingPorts>? loggingFactory)
     {
         error ??= Console.Error;
         IHost host;
@@ -70,8 +71,8 @@ public static class TrainingHost
     public static bool UseJsonLogs(string? format) => format == "json" || ((format ?? "auto") == "auto" && Console.IsOutputRedirected);
 
     /// <summary>Builds (does not start) the host; options are validated when it starts.</summary>
-    internal static IHost Build(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> portsFactory, IDictionary? environment, TextWriter? error = null,
-        Func<ResolvedConfig, ILoggerFactory, ITrainingPorts>? loggingFactory = null)
+    internal static IHost Build(TrainFlags flags, Func<TrainingConfig, ITrainingPorts> portsFactory, IDictionary? environment, TextWriter? error = null,
+        Func<TrainingConfig, ILoggerFactory, ITrainingPorts>? loggingFactory = null)
     {
         var configuration = NnclrConfiguration.Load(flags, environment);
         // Validated here, before the host exists, so a bad value is one line per problem and never a Hosting stack trace;

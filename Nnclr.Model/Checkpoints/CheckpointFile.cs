@@ -16,8 +16,11 @@ namespace Nnclr.Model;
 /// </summary>
 public static class CheckpointFile
 {
-    /// <summary>The only version this build writes and reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The only version this build writes and reads. 2: the meta stores the data cursor as one "Cursor" object and
+    /// the state holds "trainer.epochs"; version 1 files are refused with one error saying so.
+    /// </summary>
+    public const int FormatVersion = 2;
 
     /// <summary>First 8 bytes of every checkpoint.</summary>
     public static ReadOnlySpan<byte> Magic => "NNCLRCKP"u8;
@@ -160,6 +163,8 @@ public static class CheckpointFile
         if (!prefix[..8].SequenceEqual(Magic))
             throw new CheckpointFormatException(path, "is not an nnclr checkpoint (wrong magic bytes)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(prefix[8..]);
+        if (version == 1)
+            throw new CheckpointFormatException(path, $"has format version 1 (written before the data cursor and epoch count moved into one meta and the trainer state); this build reads version {FormatVersion} only: start a new run, or resume it with the nnclr build that wrote it");
         if (version != FormatVersion)
             throw new CheckpointFormatException(path, $"has format version {version}; this build reads version {FormatVersion} only");
         long headerLength = BinaryPrimitives.ReadInt64LittleEndian(prefix[12..]);
@@ -187,8 +192,8 @@ public static class CheckpointFile
             throw new CheckpointFormatException(path, $"stored configuration is missing or longer than {MaxConfigChars} characters");
         if (meta.RunId is null || meta.RunId.Length > MaxIdLength || meta.ConfigHash is null || meta.ConfigHash.Length > MaxIdLength)
             throw new CheckpointFormatException(path, $"run id or configuration hash is missing or longer than {MaxIdLength} characters");
-        if (meta.Step < 0 || meta.Epoch < 0 || meta.CursorEpoch < 0 || meta.CursorPosition < 0)
-            throw new CheckpointFormatException(path, $"has a negative step, epoch or data cursor (step {meta.Step}, epoch {meta.Epoch}, cursor {meta.CursorEpoch}/{meta.CursorPosition})");
+        if (meta.Step < 0 || meta.Cursor.Epoch < 0 || meta.Cursor.Position < 0)
+            throw new CheckpointFormatException(path, $"has a negative step or data cursor (step {meta.Step}, cursor {meta.Cursor})");
         return header;
     }
 

@@ -19,6 +19,9 @@ public sealed class CosineSearch : IDisposable
     // All N rows [N, D] fp32 on the device.
     private readonly Tensor _all;
 
+    /// <summary>As below on the device named <paramref name="device"/> ("cpu", "cuda", "cuda:N").</summary>
+    public CosineSearch(EmbeddingSet set, string device) : this(set, torch.device(device)) { }
+
     public CosineSearch(EmbeddingSet set, Device device)
     {
         Set = set;

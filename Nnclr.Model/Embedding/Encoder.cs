@@ -19,6 +19,9 @@ public sealed class Encoder : IDisposable
     /// Builds <paramref name="model"/>'s backbone (and projector when <paramref name="projector"/>) and loads them from
     /// <paramref name="weights"/>, strictly (<see cref="BackboneWeights"/>); throws <see cref="WeightsFormatException"/> on a mismatch.
     /// </summary>
+    /// <summary>As below on the device named <paramref name="device"/> ("cpu", "cuda", "cuda:N").</summary>
+    public Encoder(ModelOptions model, WeightsFile weights, bool projector, string device) : this(model, weights, projector, torch.device(device)) { }
+
     public Encoder(ModelOptions model, WeightsFile weights, bool projector, Device device)
     {
         _backbone = NetworkFactory.CreateBackbone(model, seed: 0);

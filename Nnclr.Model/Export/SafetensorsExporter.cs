@@ -23,6 +23,16 @@ public static class SafetensorsExporter
         Write(entries, path, metadata);
     }
 
+    /// <summary>
+    /// Exports a network at random initialisation from <paramref name="seed"/>: the whole <see cref="NnclrNetwork"/> with
+    /// <paramref name="includeHeads"/>, else the backbone alone (the same weights either way).
+    /// </summary>
+    public static void ExportRandomInit(ModelOptions model, long seed, string path, bool includeHeads = false, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        using var module = includeHeads ? (Module)NetworkFactory.CreateNetwork(model, seed) : NetworkFactory.CreateBackbone(model, seed);
+        Export(module, path, includeHeads, metadata);
+    }
+
     /// <summary>Exports the network inside a trainer snapshot or checkpoint ("model.backbone.*" → torchvision names).</summary>
     public static void Export(TrainerState state, string path, bool includeHeads = false, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -11,6 +11,11 @@ namespace Nnclr.Model.Runtime;
 /// </summary>
 public static class TorchRuntime
 {
+    /// <summary>The TorchSharp package version this build links (from its assembly; loads no native code).</summary>
+    public static string TorchSharpVersion =>
+        (typeof(TorchSharp.torch).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown").Split('+')[0];
+
     /// <summary>The libstdc++ symbol version that TorchSharp 0.107's libLibTorchSharp.so needs.</summary>
     public const string RequiredGlibcxx = "GLIBCXX_3.4.32";
 

@@ -31,6 +31,8 @@ public sealed class NnclrTrainer : IDisposable
     private readonly ScalarType _computeType;
     // Optimiser steps taken.
     private long _step;
+    // Epochs completed; saved with the state ("trainer.epochs"), so a resumed run keeps counting.
+    private long _epochs;
 
     /// <summary>
     /// Builds everything from <paramref name="seed"/> and the three configuration sections; the schedule warms up for
@@ -67,6 +69,16 @@ public sealed class NnclrTrainer : IDisposable
 
     /// <summary>Optimiser steps taken so far.</summary>
     public long StepCount => _step;
+
+    /// <summary>Epochs completed so far (advanced by <see cref="EpochEnded"/>; part of the state a checkpoint saves).</summary>
+    public long EpochsDone => _epochs;
+
+    /// <summary>Records that epoch <paramref name="epoch"/> (0-based) has ended: <see cref="EpochsDone"/> becomes epoch + 1.</summary>
+    public void EpochEnded(long epoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        _epochs = epoch + 1;
+    }
 
     /// <summary>The learning rate of the latest update (before the first: the one it will use).</summary>
     public double CurrentLr { get; private set; }
@@ -152,7 +164,7 @@ public sealed class NnclrTrainer : IDisposable
         foreach (var (name, tensor) in _optimizer.State)
             if (!Next("optim." + name, tensor)) return false;
         if (!NextScalar("optim.updates", _optimizer.Updates) || !Next("support.queue", _support.Queue) || !Next("support.labels", _support.Labels)
-            || !NextScalar("support.pointer", _support.Pointer) || !NextScalar("trainer.step", _step)) return false;
+            || !NextScalar("support.pointer", _support.Pointer) || !NextScalar("trainer.step", _step) || !NextScalar("trainer.epochs", _epochs)) return false;
         using (var rng = _generator.get_state())
             if (!Next("rng.generator", rng)) return false;
         return i == t.Count;
@@ -169,6 +181,7 @@ public sealed class NnclrTrainer : IDisposable
         list.Add(StateTensor.From("support.labels", _support.Labels));
         list.Add(StateTensor.Scalar("support.pointer", _support.Pointer));
         list.Add(StateTensor.Scalar("trainer.step", _step));
+        list.Add(StateTensor.Scalar("trainer.epochs", _epochs));
         using (var rng = _generator.get_state()) list.Add(StateTensor.From("rng.generator", rng));
         return new TrainerState(list);
     }
@@ -181,7 +194,7 @@ public sealed class NnclrTrainer : IDisposable
         foreach (var (name, tensor) in _optimizer.State) targets.Add(("optim." + name, tensor));
         targets.Add(("support.queue", _support.Queue));
         targets.Add(("support.labels", _support.Labels));
-        string[] scalars = ["optim.updates", "support.pointer", "trainer.step", "rng.generator"];
+        string[] scalars = ["optim.updates", "support.pointer", "trainer.step", "trainer.epochs", "rng.generator"];
         var expected = targets.Select(t => t.Name).Concat(scalars).ToHashSet(StringComparer.Ordinal);
         var extra = state.Tensors.FirstOrDefault(t => !expected.Contains(t.Name));
         if (extra is not null)
@@ -194,12 +207,12 @@ public sealed class NnclrTrainer : IDisposable
                 throw new ArgumentException($"state tensor '{name}' is {src.DType} [{string.Join(", ", src.Shape)}], this trainer has {target.dtype} [{string.Join(", ", target.shape)}]", nameof(state));
         }
         // The scalars too, before anything is copied: a refused state must leave the trainer as it was.
-        foreach (var name in scalars[..3])
+        foreach (var name in scalars[..4])
             if (!state.TryGet(name, out var scalar) || scalar.DType != ScalarType.Int64 || scalar.Shape.Length != 0)
                 throw new ArgumentException($"state tensor '{name}' is missing or not an int64 scalar", nameof(state));
         long pointer = state["support.pointer"].AsInt64();
-        if (pointer < 0 || pointer >= _support.Size || pointer % _support.BatchSize != 0 || state["trainer.step"].AsInt64() < 0 || state["optim.updates"].AsInt64() < 0)
-            throw new ArgumentException($"state holds an impossible support-set pointer ({pointer}), step or update count", nameof(state));
+        if (pointer < 0 || pointer >= _support.Size || pointer % _support.BatchSize != 0 || state["trainer.step"].AsInt64() < 0 || state["trainer.epochs"].AsInt64() < 0 || state["optim.updates"].AsInt64() < 0)
+            throw new ArgumentException($"state holds an impossible support-set pointer ({pointer}), step, epoch or update count", nameof(state));
         if (!state.TryGet("rng.generator", out var rngState) || rngState.DType != ScalarType.Byte || rngState.Shape.Length != 1)
             throw new ArgumentException("state tensor 'rng.generator' is missing or not a byte vector", nameof(state));
         using (var current = _generator.get_state())
@@ -217,6 +230,7 @@ public sealed class NnclrTrainer : IDisposable
             _support.Load(q, l, state["support.pointer"].AsInt64());
         _optimizer.Updates = state["optim.updates"].AsInt64();
         _step = state["trainer.step"].AsInt64();
+        _epochs = state["trainer.epochs"].AsInt64();
         using (var rng = state["rng.generator"].ToTensor()) _generator.set_state(rng);
         CurrentLr = _schedule.At(Math.Max(0, _step - 1));
     }

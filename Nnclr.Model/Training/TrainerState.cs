@@ -2,7 +2,7 @@ namespace Nnclr.Model;
 
 /// <summary>
 /// Everything a trainer needs to resume bit-exactly, as named host tensors: "model.*" (parameters and BN buffers in
-/// state-dict order), "optim.*", "support.queue|labels|pointer", "trainer.step", "rng.generator". Safe to hand to
+/// state-dict order), "optim.*", "support.queue|labels|pointer", "trainer.step", "trainer.epochs", "rng.generator". Safe to hand to
 /// another thread (no TorchSharp objects inside). Not changed once handed out, except that its owner may give it
 /// back to <see cref="NnclrTrainer.Snapshot"/> to be overwritten once nobody reads it.
 /// </summary>
@@ -39,6 +39,9 @@ public sealed class TrainerState
 
     /// <summary>Optimiser steps taken ("trainer.step").</summary>
     public long Step => this["trainer.step"].AsInt64();
+
+    /// <summary>Epochs completed ("trainer.epochs").</summary>
+    public long Epochs => this["trainer.epochs"].AsInt64();
 
     /// <summary>Sum of the tensors' byte lengths.</summary>
     public long TotalBytes => _tensors.Sum(t => t.Data.LongLength);

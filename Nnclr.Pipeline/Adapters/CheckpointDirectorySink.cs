@@ -1,7 +1,5 @@
 using Nnclr.Model;
 using Nnclr.Pipeline.Ports;
-using ModelCheckpointMeta = Nnclr.Model.CheckpointMeta;
-using PortCheckpointMeta = Nnclr.Pipeline.Ports.CheckpointMeta;
 
 namespace Nnclr.Pipeline.Adapters;
 
@@ -14,18 +12,6 @@ public sealed class CheckpointDirectorySink(CheckpointDirectory directory, strin
     /// <summary>Path of the last file written (null before the first).</summary>
     public string? LastPath { get; private set; }
 
-    public void Write(ITrainSnapshot snapshot, PortCheckpointMeta meta)
-    {
-        var s = snapshot as TrainerSnapshot
-            ?? throw new ArgumentException($"expected a {nameof(TrainerSnapshot)}, got {snapshot.GetType().Name}", nameof(snapshot));
-        LastPath = directory.Save(s.State, new ModelCheckpointMeta
-        {
-            Step = meta.Step,
-            Epoch = s.Epoch,
-            CursorEpoch = meta.Cursor.Epoch,
-            CursorPosition = meta.Cursor.Position,
-            ConfigJson = configJson,
-            Seed = seed,
-        });
-    }
+    public void Write(TrainerSnapshot snapshot, CheckpointMeta meta) =>
+        LastPath = directory.Save(snapshot.State, meta with { ConfigJson = configJson, Seed = seed });
 }

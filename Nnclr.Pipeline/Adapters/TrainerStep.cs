@@ -6,12 +6,11 @@ namespace Nnclr.Pipeline.Adapters;
 
 /// <summary>
 /// <see cref="ITrainStep"/> over Nnclr.Model's <see cref="NnclrTrainer"/>. Runs on the train thread only; the
-/// epoch-end hook (periodic kNN) runs there too, so the model is never touched by two threads.
+/// epoch-end hook (periodic kNN) runs there too, so the model is never touched by two threads. The epoch count
+/// is the trainer's (<see cref="NnclrTrainer.EpochsDone"/>, saved in its state), not this adapter's.
 /// </summary>
-public sealed class TrainerStep(NnclrTrainer trainer, Action<NnclrTrainer, long>? epochEnded = null, long epochsDone = 0) : ITrainStep
+public sealed class TrainerStep(NnclrTrainer trainer, Action<NnclrTrainer, long>? epochEnded = null) : ITrainStep
 {
-    // Completed epochs, advanced by EpochEnded; recorded in snapshots.
-    private long _epochsDone = epochsDone;
     // Host state arrays of snapshots already written, reused by the next snapshot. The pipeline keeps at most
     // two snapshots alive (one being written, one queued), so this holds at most two sets: host memory for
     // checkpoints is allocated in the first checkpoints and then reused, with no GC pressure after that.
@@ -31,13 +30,13 @@ public sealed class TrainerStep(NnclrTrainer trainer, Action<NnclrTrainer, long>
 
     public void EpochEnded(long epoch)
     {
-        _epochsDone = epoch + 1;
+        trainer.EpochEnded(epoch);
         epochEnded?.Invoke(trainer, epoch);
     }
 
-    public ITrainSnapshot Snapshot()
+    public TrainerSnapshot Snapshot()
     {
         _free.TryDequeue(out var reuse);
-        return new TrainerSnapshot(trainer.Snapshot(reuse), _epochsDone, _free.Enqueue);
+        return new TrainerSnapshot(trainer.Snapshot(reuse), _free.Enqueue);
     }
 }

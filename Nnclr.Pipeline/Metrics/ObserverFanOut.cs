@@ -1,3 +1,4 @@
+using Nnclr.Model;
 using Nnclr.Pipeline.Ports;
 
 namespace Nnclr.Pipeline.Metrics;

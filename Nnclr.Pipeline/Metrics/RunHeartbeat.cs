@@ -1,3 +1,4 @@
+using Nnclr.Model;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;

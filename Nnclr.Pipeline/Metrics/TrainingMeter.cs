@@ -1,3 +1,4 @@
+using Nnclr.Model;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Nnclr.Pipeline.Ports;

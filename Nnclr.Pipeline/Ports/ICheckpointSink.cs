@@ -1,3 +1,5 @@
+using Nnclr.Model;
+
 namespace Nnclr.Pipeline.Ports;
 
 /// <summary>
@@ -7,5 +9,5 @@ namespace Nnclr.Pipeline.Ports;
 /// </summary>
 public interface ICheckpointSink
 {
-    void Write(ITrainSnapshot snapshot, CheckpointMeta meta);
+    void Write(TrainerSnapshot snapshot, CheckpointMeta meta);
 }

@@ -1,3 +1,5 @@
+using Nnclr.Model;
+
 namespace Nnclr.Pipeline.Ports;
 
 /// <summary>Receives progress. Implementations must be quick: they run on the pipeline's threads.</summary>

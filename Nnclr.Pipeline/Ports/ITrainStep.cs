@@ -21,9 +21,12 @@ public interface ITrainStep
     /// <summary>The learning rate the last step used (a host value from the schedule; no device sync).</summary>
     double LearningRate { get; }
 
-    /// <summary>Called on the train thread after the last step of <paramref name="epoch"/> (e.g. periodic kNN eval).</summary>
+    /// <summary>
+    /// Called on the train thread after the last step of <paramref name="epoch"/>: the trainer counts the epoch in its
+    /// state (so checkpoints carry it), then e.g. periodic kNN eval starts.
+    /// </summary>
     void EpochEnded(long epoch);
 
     /// <summary>A consistent host copy of everything a checkpoint needs, taken at a step boundary.</summary>
-    ITrainSnapshot Snapshot();
+    TrainerSnapshot Snapshot();
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Nnclr.Model;
 using Nnclr.Pipeline.Channels;
 using Nnclr.Pipeline.Ports;
 
@@ -39,7 +40,7 @@ internal sealed class CheckpointStage : Stage
             // Disposing a snapshot hands its host arrays back to the train port for the next one (no GC churn).
             long writeStart = Stopwatch.GetTimestamp();
             try { _sink.Write(request.Snapshot, request.Meta); }
-            finally { (request.Snapshot as IDisposable)?.Dispose(); }
+            finally { request.Snapshot.Dispose(); }
             var meta = request.Meta;
             LastWritten = meta;
             _observer?.OnCheckpoint(meta with { WriteSeconds = Stopwatch.GetElapsedTime(writeStart).TotalSeconds });
@@ -50,6 +51,6 @@ internal sealed class CheckpointStage : Stage
     protected override void Finish(Exception? error, ThreadWaiter waiter)
     {
         // Snapshots still queued after a failure are never written; release them.
-        while (_input.TryRead(out var left)) (left.Snapshot as IDisposable)?.Dispose();
+        while (_input.TryRead(out var left)) left.Snapshot.Dispose();
     }
 }

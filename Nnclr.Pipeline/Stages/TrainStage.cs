@@ -1,4 +1,5 @@
 using Nnclr.Data.Shards;
+using Nnclr.Model;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Nnclr.Pipeline.Channels;
@@ -157,8 +158,8 @@ internal sealed class TrainStage : Stage
         Flush();
         var snapshot = _trainer.Snapshot();
         long t = Metrics.BeginOutputWait();
-        try { waiter.Put(_checkpoints, new CheckpointRequest(snapshot, new CheckpointMeta(_completed, _cursor, final))); }
-        catch { (snapshot as IDisposable)?.Dispose(); throw; }
+        try { waiter.Put(_checkpoints, new CheckpointRequest(snapshot, new CheckpointMeta { Step = _completed, Cursor = _cursor, Final = final })); }
+        catch { snapshot.Dispose(); throw; }
         Metrics.AddOutputWait(t);
         _checkpointedAt = _completed;
     }

@@ -1,5 +1,4 @@
 using Nnclr.Host.Configuration;
-using Nnclr.Host.Training;
 using Nnclr.Model;
 
 namespace Nnclr.Host.Tests;

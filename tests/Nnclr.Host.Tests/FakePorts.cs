@@ -1,5 +1,6 @@
 using Nnclr.Host.Configuration;
 using Nnclr.Host.Hosting;
+using Nnclr.Model;
 using Nnclr.Model.Runtime;
 using Nnclr.Pipeline;
 using Nnclr.Pipeline.Ports;
@@ -15,10 +16,10 @@ public sealed class FakePorts : ITrainingPorts
 {
     public const int Records = 203;
 
-    public FakePorts(ResolvedConfig config, FakeSink sink, Action<FakeTrainer>? tweak = null)
+    public FakePorts(TrainingConfig config, FakeSink sink, Action<FakeTrainer>? tweak = null)
     {
         TorchRuntime.EnsureLoaded();
-        var last = config.Run.Resume && !sink.Written.IsEmpty ? sink.Written.Last() : default;
+        var last = config.Run.Resume && !sink.Written.IsEmpty ? sink.Written.Last() : (Meta: new CheckpointMeta(), Weights: 0L);
         Source = new FakeSource(Records, last.Meta.Cursor);
         var trainer = new FakeTrainer(last.Weights);
         tweak?.Invoke(trainer);

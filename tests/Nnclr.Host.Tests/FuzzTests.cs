@@ -5,7 +5,6 @@ using K4os.Hash.xxHash;
 using Nnclr.Data.Ingest;
 using Nnclr.Data.Shards;
 using Nnclr.Host.Configuration;
-using Nnclr.Host.Training;
 using Nnclr.Model;
 using TorchSharp;
 

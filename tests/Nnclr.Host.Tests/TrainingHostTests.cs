@@ -29,7 +29,7 @@ public sealed class TrainingHostTests : IDisposable
                 "--set", "Optim:BatchSize=8;Nnclr:SupportSetSize=64;Checkpoint:EverySteps=10;Pipeline:AugmentThreads=2" }.Concat(extra),
         new HashSet<string> { "deterministic", "resume" }));
 
-    private static Task<int> Run(TrainFlags flags, Func<ResolvedConfig, ITrainingPorts> factory, CancellationToken cancel = default, TextWriter? error = null) =>
+    private static Task<int> Run(TrainFlags flags, Func<TrainingConfig, ITrainingPorts> factory, CancellationToken cancel = default, TextWriter? error = null) =>
         TrainingHost.RunAsync(flags, factory, cancel, NoEnvironment, error).WaitAsync(HangGuard);
 
     [Fact]

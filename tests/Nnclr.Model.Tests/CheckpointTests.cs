@@ -1,3 +1,4 @@
+using Nnclr.Data.Shards;
 using System.Buffers.Binary;
 using System.Text;
 using K4os.Hash.xxHash;
@@ -27,7 +28,7 @@ public sealed class CheckpointTests : IDisposable
 
     private static CheckpointMeta Meta(long step) => new()
     {
-        Step = step, Epoch = 3, CursorEpoch = 4, CursorPosition = 1234, Seed = 7, ConfigJson = "{\"Model\":{\"Arch\":\"tiny\"},\"note\":\"é\"}",
+        Step = step, Cursor = new DataCursor(4, 1234), Final = true, Seed = 7, ConfigJson = "{\"Model\":{\"Arch\":\"tiny\"},\"note\":\"é\"}",
     };
 
     [Fact]
@@ -39,9 +40,9 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(State.Value.Tensors.Select(t => t.Name), state.Tensors.Select(t => t.Name));
         Assert.Empty(TrainerData.Differences(State.Value, state));
         Assert.Equal(2, meta.Step);
-        Assert.Equal(3, meta.Epoch);
-        Assert.Equal(4, meta.CursorEpoch);
-        Assert.Equal(1234, meta.CursorPosition);
+        Assert.Equal(new DataCursor(4, 1234), meta.Cursor);
+        Assert.True(meta.Final);
+        Assert.Equal(State.Value.Epochs, state.Epochs);
         Assert.Equal(7, meta.Seed);
         Assert.Equal(Meta(2).ConfigJson, meta.ConfigJson);
         Assert.False(File.Exists(path + ".tmp"));
@@ -86,12 +87,24 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void Read_WrongVersion_NamesBothVersions()
     {
-        var path = Path.Combine(_dir, "v2.nnclr");
-        CheckpointFile.Write(path, State.Value, Meta(2), version: 2);
+        var path = Path.Combine(_dir, "v3.nnclr");
+        CheckpointFile.Write(path, State.Value, Meta(2), version: 3);
         var e = Assert.Throws<CheckpointFormatException>(() => CheckpointFile.Read(path));
         Assert.Contains(path, e.Message);
-        Assert.Contains("format version 2", e.Message);
-        Assert.Contains("version 1", e.Message);
+        Assert.Contains("format version 3", e.Message);
+        Assert.Contains("version 2", e.Message);
+    }
+
+    [Fact]
+    public void Read_FormatVersion1_RefusedSayingWhatChangedAndWhatToDo()
+    {
+        var path = Path.Combine(_dir, "v1.nnclr");
+        CheckpointFile.Write(path, State.Value, Meta(2), version: 1);
+        var e = Assert.Throws<CheckpointFormatException>(() => CheckpointFile.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("format version 1", e.Message);
+        Assert.Contains("reads version 2 only", e.Message);
+        Assert.Contains("start a new run", e.Message);
     }
 
     [Fact]
@@ -110,7 +123,7 @@ public sealed class CheckpointTests : IDisposable
         var header = Encoding.UTF8.GetBytes("{\"Meta\":{},\"Tensors\":[{\"Name\":\"x\",\"DType\":\"F32\",\"Shape\":[1048576,1048576],\"Offset\":0,\"Length\":4398046511104}]}");
         var file = new byte[20 + header.Length + 8];
         "NNCLRCKP"u8.CopyTo(file);
-        BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(8), 1);
+        BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(8), CheckpointFile.FormatVersion);
         BinaryPrimitives.WriteInt64LittleEndian(file.AsSpan(12), header.Length);
         header.CopyTo(file, 20);
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(file.Length - 8), XXH64.DigestOf(file.AsSpan(0, file.Length - 8)));

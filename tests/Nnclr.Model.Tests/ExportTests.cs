@@ -89,6 +89,18 @@ public sealed class ExportTests : IDisposable
     }
 
     [Fact]
+    public void ExportRandomInit_BackboneOrWithHeads_SameBackboneBytesAsTheModuleExport()
+    {
+        var o = new ModelOptions { Backbone = "tiny-cnn" };
+        string viaModule = Path.Combine(_dir, "m.safetensors"), backbone = Path.Combine(_dir, "b.safetensors"), heads = Path.Combine(_dir, "h.safetensors");
+        using (var net = NetworkFactory.CreateBackbone(o, 42)) SafetensorsExporter.Export(net, viaModule);
+        SafetensorsExporter.ExportRandomInit(o, 42, backbone);
+        SafetensorsExporter.ExportRandomInit(o, 42, heads, includeHeads: true);
+        Assert.Equal(File.ReadAllBytes(viaModule), File.ReadAllBytes(backbone));
+        Assert.True(new FileInfo(heads).Length > new FileInfo(backbone).Length);
+    }
+
+    [Fact]
     public void Export_FromTrainerState_StripsPrefixAndOptionallyKeepsHeads()
     {
         using var t = TrainerData.Trainer(16);

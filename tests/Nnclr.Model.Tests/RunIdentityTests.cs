@@ -185,7 +185,7 @@ public sealed class RunIdentityTests : IDisposable
         var header = Encoding.UTF8.GetBytes(headerJson);
         var file = new byte[20 + header.Length + 8];
         "NNCLRCKP"u8.CopyTo(file);
-        BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(8), 1);
+        BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(8), CheckpointFile.FormatVersion);
         BinaryPrimitives.WriteInt64LittleEndian(file.AsSpan(12), header.Length);
         header.CopyTo(file, 20);
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(file.Length - 8), XXH64.DigestOf(file.AsSpan(0, file.Length - 8)));

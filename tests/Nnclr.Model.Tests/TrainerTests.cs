@@ -55,6 +55,33 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Restore_EpochsEnded_EpochCountComesBackFromTheCheckpoint()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"nnclr-epochs-{Guid.NewGuid():N}.nnclr");
+        try
+        {
+            using (var first = TrainerData.Trainer(N, topK: 2))
+            {
+                TrainerData.Run(first, 0, 2);
+                first.EpochEnded(0);
+                first.EpochEnded(1);
+                Assert.Equal(2, first.EpochsDone);
+                var state = first.Snapshot();
+                Assert.Equal(2, state.Epochs);
+                // A reused snapshot is refilled with the current count.
+                first.EpochEnded(2);
+                Assert.Equal(3, first.Snapshot(state).Epochs);
+                CheckpointFile.Write(path, state, new CheckpointMeta { Step = first.StepCount });
+            }
+            using var resumed = TrainerData.Trainer(N, topK: 2, seed: 99);
+            Assert.Equal(0, resumed.EpochsDone);
+            resumed.Restore(CheckpointFile.Read(path).State);
+            Assert.Equal(3, resumed.EpochsDone);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void Restore_OtherOptimiser_ThrowsNamingTensor()
     {
         using var lars = TrainerData.Trainer(N, optimizer: "lars");

@@ -1,3 +1,4 @@
+using Nnclr.Model;
 using System.Buffers.Binary;
 using System.Diagnostics.Metrics;
 using System.Text;
@@ -57,7 +58,7 @@ public sealed class TelemetryTests : IDisposable
 
         meter.OnInterval(Interval(step: 15, loss: 5.5));
         meter.OnInterval(Interval(step: 20, loss: 5.25));
-        meter.OnCheckpoint(new CheckpointMeta(20, new DataCursor(0, 160), false) { WriteSeconds = 0.5 });
+        meter.OnCheckpoint(new CheckpointMeta { Step = 20, Cursor = new DataCursor(0, 160), Final = false, WriteSeconds = 0.5 });
         meter.OnEvaluation(new EvaluationResult("knn", "periodic", 20, 2, 0.4, 0.9, 3));
         listener.RecordObservableInstruments();
 

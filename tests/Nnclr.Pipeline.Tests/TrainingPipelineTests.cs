@@ -1,4 +1,5 @@
 using Nnclr.Data.Shards;
+using Nnclr.Model;
 using Nnclr.Pipeline.Ports;
 using Nnclr.Pipeline.Tests.Fakes;
 

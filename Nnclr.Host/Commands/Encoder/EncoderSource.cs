@@ -2,7 +2,7 @@ using Nnclr.Data.Augment;
 using Nnclr.Data.Shards;
 using Nnclr.Host.Cli;
 using Nnclr.Host.Configuration;
-using Nnclr.Host.Training;
+using Nnclr.Pipeline.Session;
 using Nnclr.Model;
 
 namespace Nnclr.Host.Commands;

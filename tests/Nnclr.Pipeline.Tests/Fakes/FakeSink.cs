@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Nnclr.Model;
 using Nnclr.Pipeline.Ports;
 
 namespace Nnclr.Pipeline.Tests.Fakes;
@@ -17,11 +18,11 @@ public sealed class FakeSink : ICheckpointSink
     // Writes attempted.
     private int _writes;
 
-    public void Write(ITrainSnapshot snapshot, CheckpointMeta meta)
+    public void Write(TrainerSnapshot snapshot, CheckpointMeta meta)
     {
         if (_writes++ == ThrowAt) throw new IOException($"checkpoint 'step-{meta.Step}.ckpt': No space left on device");
         if (Delay > TimeSpan.Zero) Thread.Sleep(Delay);
         Gate?.Wait();
-        Written.Enqueue((meta, ((FakeSnapshot)snapshot).Weights));
+        Written.Enqueue((meta, FakeSnapshot.Weights(snapshot)));
     }
 }

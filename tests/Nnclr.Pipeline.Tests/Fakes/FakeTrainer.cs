@@ -61,7 +61,7 @@ public sealed class FakeTrainer : ITrainStep, IDisposable
 
     public void EpochEnded(long epoch) => EndedEpochs.Add(epoch);
 
-    public ITrainSnapshot Snapshot() => new FakeSnapshot(Weights);
+    public TrainerSnapshot Snapshot() => FakeSnapshot.Of(Weights);
 
     public void Dispose()
     {

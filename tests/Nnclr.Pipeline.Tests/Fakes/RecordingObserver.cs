@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Nnclr.Model;
 using Nnclr.Pipeline.Ports;
 
 namespace Nnclr.Pipeline.Tests.Fakes;

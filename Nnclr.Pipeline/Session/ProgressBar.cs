@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Nnclr.Pipeline.Ports;
 
-namespace Nnclr.Host.Hosting;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>
 /// The terminal progress bar of `nnclr train` (text logs on a terminal): one line redrawn in place with plain ANSI,

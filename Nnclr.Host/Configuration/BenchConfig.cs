@@ -2,7 +2,7 @@ using Nnclr.Host.Cli;
 using Nnclr.Host.Configuration;
 using Nnclr.Model.Runtime;
 
-namespace Nnclr.Host.Training;
+namespace Nnclr.Host.Configuration;
 
 /// <summary>The configuration a benchmark runs with: a preset plus the common flags, resolved like `train`'s.</summary>
 public static class BenchConfig

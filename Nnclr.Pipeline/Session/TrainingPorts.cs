@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Nnclr.Data.Augment;
 using Nnclr.Data.Shards;
-using Nnclr.Host.Configuration;
-using Nnclr.Host.Hosting;
+using Nnclr.Pipeline.Configuration;
 using Nnclr.Model;
 using Nnclr.Model.Runtime;
 using Nnclr.Pipeline;
@@ -11,12 +10,12 @@ using Nnclr.Pipeline.Evaluation;
 using Nnclr.Pipeline.Ports;
 using TorchSharp;
 
-namespace Nnclr.Host.Training;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>
 /// The real ports of a training run: CIFAR-10 or demo shards, the SIMD two-view augmenter, the NNCLR trainer and
 /// the checkpoint directory. Handles --resume (latest valid checkpoint, damaged newest skipped with a warning),
-/// periodic kNN on the train thread, and the final kNN against the random-initialisation baseline.
+/// periodic kNN (started at an epoch's end, run off the train thread), and the final kNN against the random-initialisation baseline.
 /// </summary>
 public sealed class TrainingPorts : ITrainingPorts
 {
@@ -39,7 +38,7 @@ public sealed class TrainingPorts : ITrainingPorts
     // Cancelled on Dispose, so an unfinished periodic kNN ends within a batch.
     private readonly CancellationTokenSource _disposed = new();
     // The configuration this run uses.
-    private readonly ResolvedConfig _cfg;
+    private readonly TrainingConfig _cfg;
     // Device of the trainer.
     private readonly torch.Device _device;
     // Where messages go (the host's log format).
@@ -56,7 +55,7 @@ public sealed class TrainingPorts : ITrainingPorts
     public long StartStep { get; }
     public string Device { get; }
 
-    public TrainingPorts(ResolvedConfig cfg, ILogger log)
+    public TrainingPorts(TrainingConfig cfg, ILogger log)
     {
         _cfg = cfg;
         _log = log;
@@ -100,20 +99,18 @@ public sealed class TrainingPorts : ITrainingPorts
         _evalNet = ConfigMapping.CreateFeatureNetwork(cfg, _device);
 
         var cursor = new DataCursor(0, 0);
-        long epochsDone = 0;
         var (dir, latest) = RunCheckpoints.Open(cfg.RunDir, cfg.Checkpoint.Keep, cfg.ToJson(), cfg.Run.Resume, w => log.LogWarning("{Message}", w), CheckpointUse.TryRestore(_trainer), cfg.AllowedChanges);
         if (latest is { } c)
         {
             StartStep = c.Meta.Step;
-            cursor = new DataCursor(c.Meta.CursorEpoch, c.Meta.CursorPosition);
-            epochsDone = c.Meta.Epoch;
+            cursor = c.Meta.Cursor;
             log.LogInformation("resuming from {path}: step {step}, data at epoch {epoch} position {position}",
                 c.Path, c.Meta.Step, cursor.Epoch, cursor.Position);
         }
         else if (cfg.Run.Resume) log.LogInformation("--resume: no usable checkpoint of this run in {dir}; starting a new run", dir.Directory);
-        if (latest is null && cfg.Run.InitFrom.Length > 0) log.LogInformation("{Message}", Commands.InitFrom.Apply(cfg.Run.InitFrom, _trainer.Backbone));
+        if (latest is null && cfg.Run.InitFrom.Length > 0) log.LogInformation("{Message}", InitFrom.Apply(cfg.Run.InitFrom, _trainer.Backbone));
         _source = new EpochReaderSource(_train, unchecked((ulong)cfg.Run.Seed), cursor, batch);
-        Trainer = new TrainerStep(_trainer, PeriodicKnn, epochsDone);
+        Trainer = new TrainerStep(_trainer, PeriodicKnn);
         Checkpoints = new CheckpointDirectorySink(dir, cfg.ToJson(), cfg.Run.Seed);
     }
 

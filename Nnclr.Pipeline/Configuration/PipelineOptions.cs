@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Nnclr.Host.Configuration;
+namespace Nnclr.Pipeline.Configuration;
 
 /// <summary>Section "Pipeline": device, threads and slot rings.</summary>
 public sealed class PipelineOptions

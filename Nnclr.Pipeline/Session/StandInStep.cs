@@ -1,7 +1,8 @@
+using Nnclr.Model;
 using Nnclr.Pipeline.Ports;
 using TorchSharp;
 
-namespace Nnclr.Host.Training;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>
 /// A step that only reads its batch (a mean over the views): `bench pipeline --step stand-in` measures what the
@@ -15,8 +16,6 @@ public sealed class StandInStep : ITrainStep
 
     public void EpochEnded(long epoch) { }
 
-    public ITrainSnapshot Snapshot() => new NoSnapshot();
-
-    // Nothing to save.
-    private sealed class NoSnapshot : ITrainSnapshot;
+    // Nothing to save: an empty state.
+    public TrainerSnapshot Snapshot() => new(new TrainerState([]));
 }

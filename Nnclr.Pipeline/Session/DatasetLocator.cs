@@ -1,7 +1,7 @@
 using Nnclr.Data.Ingest;
-using Nnclr.Host.Configuration;
+using Nnclr.Pipeline.Configuration;
 
-namespace Nnclr.Host.Training;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>Finds a run's shard directory; generates the built-in demo dataset on first use.</summary>
 public static class DatasetLocator

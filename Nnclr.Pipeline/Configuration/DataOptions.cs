@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Nnclr.Host.Configuration;
+namespace Nnclr.Pipeline.Configuration;
 
 /// <summary>Section "Data": which dataset, where its shards live.</summary>
 public sealed class DataOptions

@@ -1,16 +1,19 @@
 using System.Diagnostics;
-using Nnclr.Host.Configuration;
+using Nnclr.Pipeline.Configuration;
 using Nnclr.Model;
 using Nnclr.Model.Runtime;
 using TorchSharp;
 
-namespace Nnclr.Host.Training;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>The full NNCLR step on synthetic data already on the device: the ceiling the data pipeline must feed.</summary>
 public static class StepBenchmark
 {
-    /// <summary>Milliseconds per step and images per second (an image = two views) over <paramref name="steps"/> timed steps.</summary>
-    public static (double MsPerStep, double ImagesPerSecond) Run(ResolvedConfig cfg, string device, int steps, int warmup)
+    /// <summary>
+    /// Milliseconds per step and images per second (an image = two views) over <paramref name="steps"/> timed steps, with
+    /// libtorch's intra-op thread count and version.
+    /// </summary>
+    public static (double MsPerStep, double ImagesPerSecond, int TorchThreads, string Libtorch) Run(TrainingConfig cfg, string device, int steps, int warmup)
     {
         TorchRuntime.EnsureLoaded();
         var dev = torch.device(device);
@@ -23,7 +26,7 @@ public static class StepBenchmark
         var sw = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++) OneStep(trainer, views, labels, sync: i == steps - 1);
         double seconds = sw.Elapsed.TotalSeconds;
-        return (1000 * seconds / steps, steps * (double)b / seconds);
+        return (1000 * seconds / steps, steps * (double)b / seconds, torch.get_num_threads(), torch.__version__);
     }
 
     private static void OneStep(NnclrTrainer trainer, torch.Tensor views, torch.Tensor labels, bool sync)

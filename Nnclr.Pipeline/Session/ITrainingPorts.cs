@@ -1,7 +1,7 @@
 using Nnclr.Pipeline;
 using Nnclr.Pipeline.Ports;
 
-namespace Nnclr.Host.Hosting;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>
 /// Everything a run needs from Nnclr.Data and Nnclr.Model, built by the train command's factory from the

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Nnclr.Host.Configuration;
+namespace Nnclr.Pipeline.Configuration;
 
 /// <summary>Section "Augment": the BYOL two-view policy.</summary>
 public sealed class AugmentOptions

@@ -3,9 +3,10 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Nnclr.Pipeline.Metrics;
+using Nnclr.Model;
 using Nnclr.Pipeline.Ports;
 
-namespace Nnclr.Host.Hosting;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>
 /// Where interval metrics go: one line of metrics.jsonl each, TensorBoard scalars, and either a progress
@@ -33,10 +34,10 @@ public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDispos
     // Guards the writers: intervals (train thread) and checkpoints (checkpoint thread) may overlap.
     private readonly object _gate = new();
 
-    public MetricsLog(RunDirectory dir, ILogger logger, TextWriter? progress, long totalSteps, bool tensorBoard = true)
+    public MetricsLog(string metricsPath, string tensorBoardDir, ILogger logger, TextWriter? progress, long totalSteps, bool tensorBoard = true)
     {
-        _jsonl = new StreamWriter(new FileStream(dir.Metrics, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = true };
-        _tensorBoard = tensorBoard ? new TensorBoardEventWriter(dir.TensorBoard) : null;
+        _jsonl = new StreamWriter(new FileStream(metricsPath, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false)) { AutoFlush = true };
+        _tensorBoard = tensorBoard ? new TensorBoardEventWriter(tensorBoardDir) : null;
         (_logger, _progress, _totalSteps) = (logger, progress, totalSteps);
     }
 
@@ -66,7 +67,7 @@ public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDispos
             }
             else
             {
-                Log.Interval(_logger, m.Step, m.Epoch, m.Loss, m.LearningRate, m.NnAccuracy, m.ImagesPerSecond, m.Stages.BottleneckStage);
+                SessionLog.Interval(_logger, m.Step, m.Epoch, m.Loss, m.LearningRate, m.NnAccuracy, m.ImagesPerSecond, m.Stages.BottleneckStage);
             }
         }
     }
@@ -77,7 +78,7 @@ public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDispos
         {
             EndLineLocked();
             _tensorBoard?.AddScalar("checkpoint/duration_s", meta.WriteSeconds, meta.Step);
-            Log.CheckpointWritten(_logger, meta.Step, meta.Cursor.ToString(), meta.Final ? " (final)" : "");
+            SessionLog.CheckpointWritten(_logger, meta.Step, meta.Cursor.ToString(), meta.Final ? " (final)" : "");
         }
     }
 

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Nnclr.Host.Configuration;
+namespace Nnclr.Pipeline.Configuration;
 
 /// <summary>Section "Eval": kNN monitoring on the test split.</summary>
 public sealed class EvalOptions

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 
-namespace Nnclr.Host.Hosting;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>
 /// The final evaluation as ONE log event, {"event":"final_eval","knn_top1":…,"knn_top1_random_init":…}, with the names

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Nnclr.Host.Configuration;
+namespace Nnclr.Pipeline.Configuration;
 
 /// <summary>Section "Run": where, how long, logging, lifetime.</summary>
 public sealed class RunOptions

@@ -1,7 +1,7 @@
 using Nnclr.Data.Augment;
-using Nnclr.Host.Configuration;
+using Nnclr.Pipeline.Configuration;
 
-namespace Nnclr.Host.Training;
+namespace Nnclr.Pipeline.Session;
 
 /// <summary>
 /// Builds the model and data objects a run needs from the bound sections. The Model, Nnclr and Optim sections are
@@ -10,7 +10,7 @@ namespace Nnclr.Host.Training;
 public static class ConfigMapping
 {
     /// <summary>The trainer a run or a benchmark uses (the schedule spans Optim:Epochs whatever Run:MaxSteps says); a setting the trainer rejects is a configuration error.</summary>
-    public static Nnclr.Model.NnclrTrainer CreateTrainer(ResolvedConfig cfg, long stepsPerEpoch, TorchSharp.torch.Device device)
+    public static Nnclr.Model.NnclrTrainer CreateTrainer(TrainingConfig cfg, long stepsPerEpoch, TorchSharp.torch.Device device)
     {
         try
         {
@@ -23,7 +23,7 @@ public static class ConfigMapping
     }
 
     /// <summary>The backbone alone, initialised from Run:Seed as the trainer's, for evaluation; a bad setting is a configuration error.</summary>
-    public static Nnclr.Model.FeatureNetwork CreateFeatureNetwork(ResolvedConfig cfg, TorchSharp.torch.Device device)
+    public static Nnclr.Model.FeatureNetwork CreateFeatureNetwork(TrainingConfig cfg, TorchSharp.torch.Device device)
     {
         try
         {

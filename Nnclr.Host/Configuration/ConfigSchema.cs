@@ -10,14 +10,18 @@ namespace Nnclr.Host.Configuration;
 /// </summary>
 public static class ConfigSchema
 {
-    /// <summary>Section name → its options class, in the order config.resolved.json writes them.</summary>
+    /// <summary>
+    /// Section name → its options class, in the order config.resolved.json writes them; then Telemetry (export of the
+    /// run's metrics: how the run is watched, not what it computes, so it is validated here and at host start-up but is
+    /// not part of config.resolved.json).
+    /// </summary>
     public static IReadOnlyList<(string Section, Type Type)> Sections { get; } =
     [
         (DataOptions.Section, typeof(DataOptions)), (AugmentOptions.Section, typeof(AugmentOptions)),
         (ModelOptions.Section, typeof(ModelOptions)), (OptimOptions.Section, typeof(OptimOptions)),
         (NnclrOptions.Section, typeof(NnclrOptions)), (PipelineOptions.Section, typeof(PipelineOptions)),
         (CheckpointOptions.Section, typeof(CheckpointOptions)), (EvalOptions.Section, typeof(EvalOptions)),
-        (RunOptions.Section, typeof(RunOptions)),
+        (RunOptions.Section, typeof(RunOptions)), (TelemetryOptions.Section, typeof(TelemetryOptions)),
     ];
 
     /// <summary>Every known key, "Section:Key", as spelled by the options classes.</summary>

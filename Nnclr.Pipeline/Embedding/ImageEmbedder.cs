@@ -44,9 +44,11 @@ public static class ImageEmbedder
                 next!.GetAwaiter().GetResult();
                 cancel.ThrowIfCancellationRequested();
                 var chw = buffers[b & 1];
+                // Both captured per iteration: the for-loop's own `b` is one variable, advanced before the task may run.
                 int following = start + batchSize;
+                var target = buffers[(b + 1) & 1];
                 next = following < count
-                    ? Task.Run(() => Prepare(following, Math.Min(batchSize, count - following), buffers[(b + 1) & 1]), cancel)
+                    ? Task.Run(() => Prepare(following, Math.Min(batchSize, count - following), target), cancel)
                     : null;
                 using (var scope = NewDisposeScope())
                 {

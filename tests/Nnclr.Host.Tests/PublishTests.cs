@@ -61,7 +61,7 @@ public sealed class PublishTests
         var run = Path.Combine(m.TorchLib, "run");
         (code, _, stderr) = await FakeMachine.Bash($"'{pub}/nnclr' train --preset cifar10-resnet18 --run-dir '{run}' >/dev/null", pub, env);
 
-        Assert.Equal(2, code);
+        Assert.Equal(3, code); // exit 3: libtorch could not be loaded (as doctor), now decided before the host starts
         Assert.StartsWith("nnclr train: libtorch could not be loaded: no libtorch_cpu.so next to the application or on LD_LIBRARY_PATH", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
 

@@ -1,12 +1,15 @@
 namespace Nnclr.Host.Tests.Integration;
 
-/// <summary>Training processes use both cores: the tests that start them run one at a time.</summary>
-[CollectionDefinition("train-process", DisableParallelization = true)]
+/// <summary>
+/// Tests that start nnclr processes run one at a time within this collection; the collection itself runs beside the
+/// others (xunit runs at most as many collections at once as there are cores).
+/// </summary>
+[CollectionDefinition("train-process")]
 public sealed class TrainProcessCollection;
 
 /// <summary>
 /// The demo run (about two minutes) has a collection of its own: it runs beside the train-process collection, whose
 /// tests are mostly short process launches that leave a core idle, instead of after them.
 /// </summary>
-[CollectionDefinition("demo-process", DisableParallelization = true)]
+[CollectionDefinition("demo-process")]
 public sealed class DemoProcessCollection;

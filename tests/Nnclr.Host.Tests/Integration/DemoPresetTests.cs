@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Nnclr.Host.Tests.Integration;
 
 /// <summary>The README's main command, `nnclr train --preset demo`, on a fresh working directory.</summary>
-[Collection("demo-process")]
+[Collection("long-runs")]
 public sealed class DemoPresetTests
 {
     [Fact]

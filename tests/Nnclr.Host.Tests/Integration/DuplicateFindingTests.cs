@@ -13,7 +13,7 @@ namespace Nnclr.Host.Tests.Integration;
 /// original) pairs; recall: share of copies grouped with their original; top-1: share of copies whose nearest
 /// neighbour is their original.
 /// </summary>
-[Collection("train-process")]
+[Collection("long-runs")]
 public sealed class DuplicateFindingTests(DemoData demo, ITestOutputHelper output) : IClassFixture<DemoData>
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(60);

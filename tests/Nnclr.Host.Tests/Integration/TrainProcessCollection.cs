@@ -8,8 +8,9 @@ namespace Nnclr.Host.Tests.Integration;
 public sealed class TrainProcessCollection;
 
 /// <summary>
-/// The demo run (about two minutes) has a collection of its own: it runs beside the train-process collection, whose
-/// tests are mostly short process launches that leave a core idle, instead of after them.
+/// The two long trainings (the demo, about two minutes; the duplicate finder's encoder) have a collection of their
+/// own: it runs beside the train-process collection, whose tests are mostly short process launches that leave a core
+/// idle, instead of after them.
 /// </summary>
-[CollectionDefinition("demo-process")]
-public sealed class DemoProcessCollection;
+[CollectionDefinition("long-runs")]
+public sealed class LongRunsCollection;

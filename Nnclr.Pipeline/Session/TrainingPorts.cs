@@ -121,6 +121,9 @@ public sealed class TrainingPorts : ITrainingPorts
     {
         int every = _cfg.Eval.KnnEveryEpochs;
         if (_knn is null || every <= 0 || (epoch + 1) % every != 0) return;
+        // The run's last step: the final evaluation reports this very network, so a periodic one would only compete with it.
+        long lastStep = _cfg.Run.MaxSteps > 0 ? _cfg.Run.MaxSteps : _cfg.Optim.Epochs * StepsPerEpoch;
+        if (trainer.StepCount >= lastStep) return;
         if (_periodic is { IsCompleted: false })
         {
             _log.LogInformation("kNN after epoch {epoch}: skipped, the previous evaluation is still running", epoch + 1);

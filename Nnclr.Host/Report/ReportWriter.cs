@@ -15,9 +15,9 @@ internal static partial class ReportWriter
         }
     }
 
-    [LoggerMessage(20, LogLevel.Information, "run report written: {Path}")]
+    [LoggerMessage(20, LogLevel.Information, "run report written: {path}", EventName = "report_written")]
     private static partial void ReportWritten(ILogger logger, string path);
 
-    [LoggerMessage(21, LogLevel.Warning, "run report for {RunDir} not written: {Message}")]
-    private static partial void ReportFailed(ILogger logger, string runDir, string message);
+    [LoggerMessage(21, LogLevel.Warning, "run report for {run_dir} not written: {error}", EventName = "report_failed")]
+    private static partial void ReportFailed(ILogger logger, string run_dir, string error);
 }

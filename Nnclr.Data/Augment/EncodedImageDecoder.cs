@@ -27,15 +27,28 @@ public sealed class EncodedImageDecoder
     }
 
     /// <summary>
-    /// Decodes <paramref name="encoded"/>; returns the RGBA pixels (4 bytes a pixel, valid until the next call) and their
-    /// size. Throws <see cref="InvalidDataException"/> naming <paramref name="what"/> when the bytes do not decode or
-    /// the image cannot be decoded within MaxSide.
+    /// Decodes <paramref name="encoded"/> at the smallest DCT scale whose shorter side still reaches
+    /// <paramref name="minShorterSide"/>; see the general overload.
     /// </summary>
     public (ReadOnlyMemory<byte> Rgba, int Width, int Height) Decode(ReadOnlySpan<byte> encoded, int minShorterSide, string what)
     {
-        if (_turbo is not null && TurboJpeg.TryReadHeader(_turbo, encoded, out int fw, out int fh))
+        var scale = new ShorterSideAtLeast(minShorterSide);
+        return Decode(encoded, ref scale, what);
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="encoded"/> at the scale <paramref name="scale"/> asks for (lowered while a side exceeds
+    /// MaxSide); returns the RGBA pixels (4 bytes a pixel, valid until the next call), their size and the full size.
+    /// <paramref name="useTurboJpeg"/> false forces SkiaSharp (tests compare the two). Throws
+    /// <see cref="InvalidDataException"/> naming <paramref name="what"/> when the bytes do not decode or the image
+    /// cannot be decoded within MaxSide.
+    /// </summary>
+    public (ReadOnlyMemory<byte> Rgba, int Width, int Height) Decode<TScale>(ReadOnlySpan<byte> encoded, ref TScale scale, string what,
+        bool useTurboJpeg = true) where TScale : struct, IDecodeScale
+    {
+        if (useTurboJpeg && _turbo is not null && TurboJpeg.TryReadHeader(_turbo, encoded, out int fw, out int fh))
         {
-            int n = Eighths(fw, fh, minShorterSide, what);
+            int n = Fit(fw, fh, scale.Eighths(fw, fh), what);
             int w = Scaled(fw, n), h = Scaled(fh, n);
             if (TurboJpeg.TryDecode(_turbo, encoded, w, h, _rgba)) return (_rgba.AsMemory(0, w * h * 4), w, h);
         }
@@ -46,7 +59,8 @@ public sealed class EncodedImageDecoder
                 using var data = SKData.Create((IntPtr)src, encoded.Length);
                 using var codec = SKCodec.Create(data) ?? throw new InvalidDataException($"{what}: not a decodable image");
                 (fw, fh) = (codec.Info.Width, codec.Info.Height);
-                int n = Eighths(fw, fh, minShorterSide, what);
+                int n = Fit(fw, fh, scale.Eighths(fw, fh), what);
+                // A JPEG decodes at the chosen eighth (the same size as libjpeg-turbo's above); a PNG only at full size.
                 var dims = n == 8 ? new SKSizeI(fw, fh) : codec.GetScaledDimensions(n / 8f);
                 if (dims.Width > MaxSide || dims.Height > MaxSide)
                     throw new InvalidDataException($"{what}: {fw}x{fh} decodes at {dims.Width}x{dims.Height} at best, over the {MaxSide}-px limit of the decode buffers");
@@ -62,17 +76,28 @@ public sealed class EncodedImageDecoder
         }
     }
 
-    /// <summary>The smallest n in 1..8 with the shorter side at n/8 ≥ minShorterSide, lowered while a side exceeds MaxSide.</summary>
-    private int Eighths(int w, int h, int minShorterSide, string what)
+    /// <summary>The wanted eighths (clamped to 1..8), lowered while a side exceeds MaxSide; at 1/8 and still too large, an error.</summary>
+    private int Fit(int w, int h, int eighths, string what)
     {
         if (w <= 0 || h <= 0) throw new InvalidDataException($"{what}: empty image {w}x{h}");
-        int n = 1;
-        while (n < 8 && Scaled(Math.Min(w, h), n) < minShorterSide) n++;
+        int n = Math.Clamp(eighths, 1, 8);
         while (n > 1 && Scaled(Math.Max(w, h), n) > MaxSide) n--;
         if (Scaled(w, n) > MaxSide || Scaled(h, n) > MaxSide)
             throw new InvalidDataException($"{what}: {w}x{h} decodes at {Scaled(w, n)}x{Scaled(h, n)} at best, over the {MaxSide}-px limit of the decode buffers");
         return n;
     }
 
-    private static int Scaled(int side, int eighths) => (int)(((long)side * eighths + 7) / 8);
+    /// <summary>libjpeg-turbo's scaled side: ⌈side·n/8⌉.</summary>
+    internal static int Scaled(int side, int eighths) => (int)(((long)side * eighths + 7) / 8);
+
+    /// <summary>The smallest scale whose shorter side still reaches a minimum (evaluation and embedding views).</summary>
+    private readonly struct ShorterSideAtLeast(int minShorterSide) : IDecodeScale
+    {
+        public int Eighths(int w, int h)
+        {
+            int n = 1;
+            while (n < 8 && Scaled(Math.Min(w, h), n) < minShorterSide) n++;
+            return n;
+        }
+    }
 }

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using SkiaSharp;
 
 namespace Nnclr.Data.Augment;
 
@@ -48,47 +46,15 @@ public sealed class JpegTwoViewAugmenter
         if (s.Owner != this) throw new ArgumentException("scratch was created by another augmenter", nameof(s));
         if (view1.Length < ViewElements || view2.Length < ViewElements) throw new ArgumentException($"each view needs {ViewElements} floats");
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        int fullW = 0, fullH = 0, w = 0, h = 0, eighths;
-        ViewParams p1 = default, p2 = default;
-        // The system's SIMD libjpeg-turbo when present (same pixels, ~1.5× faster); SkiaSharp for PNGs, when the library
-        // is missing, or when it refuses an image.
-        bool decoded = false;
-        if (UseTurboJpeg && TurboJpeg.TryReadHeader(s.Turbo, encoded, out fullW, out fullH))
-        {
-            (p1, p2, eighths) = Plan(fullW, fullH, seed, epoch, sampleKey, what);
-            (w, h) = (Scaled(fullW, eighths), Scaled(fullH, eighths));
-            decoded = TurboJpeg.TryDecode(s.Turbo, encoded, w, h, s.Rgba);
-        }
-        if (!decoded)
-        {
-            unsafe
-            {
-                fixed (byte* src = encoded)
-                {
-                    using var data = SKData.Create((IntPtr)src, encoded.Length);
-                    using var codec = SKCodec.Create(data) ?? throw new InvalidDataException($"{what}: not a decodable image");
-                    (fullW, fullH) = (codec.Info.Width, codec.Info.Height);
-                    (p1, p2, eighths) = Plan(fullW, fullH, seed, epoch, sampleKey, what);
-                    // A JPEG decodes at the planned eighth (the same size as above); a PNG only at full size.
-                    var dims = eighths == 8 ? new SKSizeI(fullW, fullH) : codec.GetScaledDimensions(eighths / 8f);
-                    (w, h) = (dims.Width, dims.Height);
-                    if (w > MaxSide || h > MaxSide)
-                        throw new InvalidDataException($"{what}: {fullW}x{fullH} decodes at {w}x{h} at best, over the {MaxSide}-px limit of the decode buffers");
-                    var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-                    fixed (byte* rgba = s.Rgba)
-                    {
-                        var result = codec.GetPixels(info, (IntPtr)rgba);
-                        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
-                            throw new InvalidDataException($"{what}: decoding failed ({result})");
-                    }
-                }
-            }
-        }
+        // Both crops are drawn on the full image once its header is read; the decode scale follows from them.
+        var plan = new CropPlan(this, seed, epoch, sampleKey);
+        var (rgba, w, h) = s.Decoder.Decode(encoded, ref plan, what, UseTurboJpeg);
+        var (p1, p2, fullW, fullH) = (plan.P1, plan.P2, plan.FullWidth, plan.FullHeight);
         long decodeTicks = System.Diagnostics.Stopwatch.GetTimestamp() - t0;
         Scale(ref p1, fullW, fullH, w, h);
         Scale(ref p2, fullW, fullH, w, h);
         // The resampler reads the decoder's RGBA rows directly (alpha skipped): no RGBA → RGB pass over the whole image.
-        var pixels = s.Rgba.AsSpan(0, w * h * 4);
+        var pixels = rgba.Span;
         _aug.Render(pixels, w, p1, _aug.Kernel1, _aug.View1, s.Views, pixelBytes: 4);
         OutputWriter.Fp32(s.Views.Planar, OutSize * OutSize, _aug.Scale, _aug.Bias, view1);
         _aug.Render(pixels, w, p2, _aug.Kernel2, _aug.View2, s.Views, pixelBytes: 4);
@@ -97,28 +63,26 @@ public sealed class JpegTwoViewAugmenter
     }
 
     /// <summary>
-    /// Both views' crops drawn on the full image, and the decode scale in eighths: the smallest DCT scale n/8
-    /// (libjpeg-turbo's ⌈W·n/8⌉ × ⌈H·n/8⌉) at which both crops still have ≥ S source pixels on each axis, made smaller
-    /// while the decoded image would exceed MaxSide (at 1/8 and still too large: an error naming the image).
+    /// Both views' crops drawn on the full image, and the decode scale: the smallest n/8 at which both crops still have
+    /// ≥ S source pixels on each axis (the decoder lowers it further for images larger than MaxSide).
     /// </summary>
-    private (ViewParams P1, ViewParams P2, int Eighths) Plan(int fullW, int fullH, ulong seed, long epoch, long sampleKey, string what)
+    private struct CropPlan(JpegTwoViewAugmenter owner, ulong seed, long epoch, long sampleKey) : IDecodeScale
     {
-        if (fullW <= 0 || fullH <= 0) throw new InvalidDataException($"{what}: empty image {fullW}x{fullH}");
-        var rng = new SampleRandom(seed, epoch, sampleKey, stream: 0xA0_6E_A7);
-        var p1 = ViewParams.Draw(_aug.View1, ref rng, fullH, fullW);
-        var p2 = ViewParams.Draw(_aug.View2, ref rng, fullH, fullW);
-        int S = OutSize;
-        double need = Math.Max(Math.Max((double)S / p1.CropW, (double)S / p1.CropH), Math.Max((double)S / p2.CropW, (double)S / p2.CropH));
-        int n = Math.Clamp((int)Math.Ceiling(need * 8 - 1e-9), 1, 8);
-        // A larger image than the buffers hold is decoded smaller still (DCT scaling cannot go below 1/8).
-        while (n > 1 && Scaled(Math.Max(fullW, fullH), n) > MaxSide) n--;
-        int w = Scaled(fullW, n), h = Scaled(fullH, n);
-        if (w > MaxSide || h > MaxSide)
-            throw new InvalidDataException($"{what}: {fullW}x{fullH} decodes at {w}x{h} at best, over the {MaxSide}-px limit of the decode buffers");
-        return (p1, p2, n);
-    }
+        public ViewParams P1, P2;
+        public int FullWidth, FullHeight;
 
-    private static int Scaled(int side, int eighths) => (int)(((long)side * eighths + 7) / 8);
+        public int Eighths(int fullW, int fullH)
+        {
+            var aug = owner._aug;
+            var rng = new SampleRandom(seed, epoch, sampleKey, stream: 0xA0_6E_A7);
+            P1 = ViewParams.Draw(aug.View1, ref rng, fullH, fullW);
+            P2 = ViewParams.Draw(aug.View2, ref rng, fullH, fullW);
+            (FullWidth, FullHeight) = (fullW, fullH);
+            int S = owner.OutSize;
+            double need = Math.Max(Math.Max((double)S / P1.CropW, (double)S / P1.CropH), Math.Max((double)S / P2.CropW, (double)S / P2.CropH));
+            return Math.Clamp((int)Math.Ceiling(need * 8 - 1e-9), 1, 8);
+        }
+    }
 
     /// <summary>Maps a crop drawn on the full fullW×fullH image onto the decoded w×h image.</summary>
     private static void Scale(ref ViewParams p, int fullW, int fullH, int w, int h)

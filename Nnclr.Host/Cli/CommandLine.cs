@@ -162,29 +162,10 @@ public sealed class CommandLine
         IEnumerable<string> names = token.StartsWith('-')
             ? command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name))
             : command.Subcommands.Where(s => !s.Hidden).Select(s => s.Name);
-        var best = names.Select(n => (Name: n, Distance: Distance(bare, n.TrimStart('-'))))
+        var best = names.Select(n => (Name: n, Distance: Spelling.Distance(bare, n.TrimStart('-'))))
             .Where(x => x.Distance <= Math.Max(1, x.Name.TrimStart('-').Length / 3))
             .OrderBy(x => x.Distance).ThenBy(x => x.Name, StringComparer.Ordinal).FirstOrDefault();
         return best.Name;
-    }
-
-    // Levenshtein distance, case-insensitive.
-    private static int Distance(string a, string b)
-    {
-        a = a.ToLowerInvariant(); b = b.ToLowerInvariant();
-        var row = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int diagonal = row[0];
-            row[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int up = row[j];
-                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
-                diagonal = up;
-            }
-        }
-        return row[b.Length];
     }
 
     private static CliArgs Read(ParseResult result, Bound bound)

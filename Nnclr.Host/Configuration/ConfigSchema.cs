@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
+using Nnclr.Host.Cli;
 using Nnclr.Model;
 
 namespace Nnclr.Host.Configuration;
@@ -76,7 +77,7 @@ public static class ConfigSchema
 
     /// <summary>The closest known key or section to <paramref name="name"/>, or null when none is close.</summary>
     public static string? Closest(string name, IEnumerable<string> candidates) => candidates
-        .Select(c => (Name: c, Distance: Distance(name, c)))
+        .Select(c => (Name: c, Distance: Spelling.Distance(name, c)))
         .Where(x => x.Distance <= Math.Max(2, x.Name.Length / 3))
         .OrderBy(x => x.Distance).Select(x => x.Name).FirstOrDefault();
 
@@ -90,24 +91,5 @@ public static class ConfigSchema
         if (children.Count == 0) { yield return section.Path; yield break; }
         foreach (var child in children)
             foreach (var leaf in Leaves(child)) yield return leaf;
-    }
-
-    // Levenshtein distance, case-insensitive.
-    private static int Distance(string a, string b)
-    {
-        a = a.ToLowerInvariant(); b = b.ToLowerInvariant();
-        var row = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int diagonal = row[0];
-            row[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int up = row[j];
-                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
-                diagonal = up;
-            }
-        }
-        return row[b.Length];
     }
 }

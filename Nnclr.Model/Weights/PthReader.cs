@@ -17,8 +17,9 @@ public static class PthReader
             using var fs = File.OpenRead(path);
             dict = TorchSharp.PyBridge.PyTorchUnpickler.UnpickleStateDict(fs);
         }
-        catch (Exception e) when (e is NotImplementedException or InvalidCastException or InvalidDataException or IOException
-                                      or Razorvine.Pickle.PickleException or InvalidOperationException or KeyNotFoundException)
+        // The unpickler reports content it does not support with assorted system exceptions (unsupported type, cast,
+        // missing key, bad data): any of them, or a pickle error, means "not a state_dict this reader understands".
+        catch (Exception e) when (e is Razorvine.Pickle.PickleException || (e is SystemException && e is not OutOfMemoryException))
         {
             throw new WeightsFormatException(path, $"not a PyTorch state_dict this reader understands ({e.GetType().Name}: {e.Message}); save one with torch.save(model.state_dict(), F)");
         }

@@ -18,23 +18,22 @@ public sealed class EmbeddingInput
     private readonly ShardDataset? _data;
     // Per-channel normalisation of the encoder.
     private readonly float[] _mean, _std;
-    // Jpeg records: one decoder per worker thread (null for raw records and folders).
-    private readonly ThreadLocal<EncodedImageDecoder>? _decoders;
+    // Dataset records: one centre-view reader per worker thread (null for folders).
+    private readonly ThreadLocal<CentreViewReader>? _readers;
 
     /// <summary>Input side in pixels.</summary>
     public int Size { get; }
     /// <summary>Number of images.</summary>
     public int Count => _files?.Count ?? _data!.Count;
     /// <summary>Bytes of the raw buffer <see cref="Prepare"/> needs.</summary>
-    public int RawBytes => _files is not null ? 3 * Size * Size : _data!.MaxRecordBytes;
+    public int RawBytes => _files is not null ? 3 * Size * Size : 0;
     /// <summary>What to write beside each row: the path relative to the folder, or "split#record".</summary>
     public IReadOnlyList<string> Names { get; }
 
     private EmbeddingInput(List<string>? files, ShardDataset? data, IReadOnlyList<string> names, int size, float[] mean, float[] std)
     {
         _files = files; _data = data; Names = names; Size = size; _mean = mean; _std = std;
-        if (data is { Codec: ShardCodec.Jpeg })
-            _decoders = new ThreadLocal<EncodedImageDecoder>(() => new EncodedImageDecoder(Math.Max(data.Height, data.Width)));
+        if (data is not null) _readers = new ThreadLocal<CentreViewReader>(() => new CentreViewReader(data, size, mean, std));
     }
 
     /// <summary>Every JPEG/PNG under <paramref name="dir"/> (any depth); other files go to <paramref name="skipped"/>.</summary>
@@ -70,15 +69,7 @@ public sealed class EmbeddingInput
             Preprocess.ToNormalizedChw(raw, Size, Size, Size, _mean, _std, chw);
             return null;
         }
-        if (_decoders is not null)
-        {
-            var (length, _) = _data!.ReadEncoded(index, raw);
-            var (rgba, width, height) = _decoders.Value!.Decode(raw.AsSpan(0, length), Size, $"{_data.Directory} split '{_data.Split}' record {index} ({Names[index]})");
-            Preprocess.ToNormalizedChw(rgba.Span, height, width, Size, _mean, _std, chw, pixelBytes: 4);
-            return null;
-        }
-        _data!.ReadRecord(index, raw);
-        Preprocess.ToNormalizedChw(raw, _data.Height, _data.Width, Size, _mean, _std, chw);
+        _readers!.Value!.Read(index, chw);
         return null;
     }
 }

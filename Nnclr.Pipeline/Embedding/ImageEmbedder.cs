@@ -1,5 +1,6 @@
 using System.Buffers;
 using Nnclr.Model;
+using Nnclr.Pipeline.Evaluation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace Nnclr.Pipeline.Embedding;
 
 /// <summary>
 /// Runs every image of an <see cref="EmbeddingInput"/> through an <see cref="Encoder"/> in batches: batch b + 1 is
-/// decoded and normalised on worker threads while the encoder runs batch b (FeatureExtractor's pattern), on the
+/// decoded and normalised on worker threads while the encoder runs batch b (<see cref="PrefetchedBatches"/>), on the
 /// calling thread, which owns the encoder. Two batch buffers are allocated once. Images that cannot be decoded are
 /// left out and reported. The result does not depend on the thread count or timing: same inputs, same bytes.
 /// </summary>
@@ -21,7 +22,6 @@ public static class ImageEmbedder
         int batchSize = 256, int threads = 0, Action<int, int>? progress = null, CancellationToken cancel = default)
     {
         int count = input.Count, size = input.Size, per = 3 * size * size, dim = checked((int)encoder.Dim);
-        var buffers = new[] { new float[batchSize * per], new float[batchSize * per] };
         var problems = new string?[count];
         var output = new float[(long)count * dim];
         var options = new ParallelOptions { MaxDegreeOfParallelism = PipelineSettings.ResolveAugmentThreads(threads), CancellationToken = cancel };
@@ -34,35 +34,16 @@ public static class ImageEmbedder
                 return raw;
             },
             raw => ArrayPool<byte>.Shared.Return(raw));
-        Task? next = null;
-        try
+        PrefetchedBatches.Run(count, batchSize, per, Prepare, (start, n, chw) =>
         {
-            if (count > 0) next = Task.Run(() => Prepare(0, Math.Min(batchSize, count), buffers[0]), cancel);
-            for (int start = 0, b = 0; start < count; start += batchSize, b++)
+            using (var scope = NewDisposeScope())
             {
-                int n = Math.Min(batchSize, count - start);
-                next!.GetAwaiter().GetResult();
-                cancel.ThrowIfCancellationRequested();
-                var chw = buffers[b & 1];
-                // Both captured per iteration: the for-loop's own `b` is one variable, advanced before the task may run.
-                int following = start + batchSize;
-                var target = buffers[(b + 1) & 1];
-                next = following < count
-                    ? Task.Run(() => Prepare(following, Math.Min(batchSize, count - following), target), cancel)
-                    : null;
-                using (var scope = NewDisposeScope())
-                {
-                    var x = torch.tensor(chw, [batchSize, 3, size, size]).narrow(0, 0, n).to(encoder.Device);
-                    var e = encoder.Embed(x).cpu().contiguous();
-                    e.data<float>().CopyTo(output.AsSpan(start * dim, n * dim));
-                }
-                progress?.Invoke(start + n, count);
+                var x = torch.tensor(chw, [batchSize, 3, size, size]).narrow(0, 0, n).to(encoder.Device);
+                var e = encoder.Embed(x).cpu().contiguous();
+                e.data<float>().CopyTo(output.AsSpan(start * dim, n * dim));
             }
-        }
-        finally
-        {
-            try { next?.Wait(CancellationToken.None); } catch (AggregateException) { }
-        }
+            progress?.Invoke(start + n, count);
+        }, cancel);
         var failed = new List<(string, string)>();
         var keep = new List<int>(count);
         for (int i = 0; i < count; i++)

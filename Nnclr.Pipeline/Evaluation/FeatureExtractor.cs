@@ -1,4 +1,3 @@
-using System.Buffers;
 using Nnclr.Data.Augment;
 using Nnclr.Data.Shards;
 using TorchSharp;
@@ -24,61 +23,32 @@ public static class FeatureExtractor
     {
         int count = limit > 0 ? Math.Min(limit, data.Count) : data.Count;
         int per = 3 * viewSize * viewSize;
-        var buffers = new[] { new float[batchSize * per], new float[batchSize * per] };
         var labels = new long[count];
         var parts = new List<Tensor>();
         var options = new ParallelOptions { MaxDegreeOfParallelism = PipelineSettings.ResolveAugmentThreads(threads), CancellationToken = cancel };
-        // Reads and preprocesses records [start, start + n) into chw; each worker has its own record buffer (and, for
-        // jpeg records, its own decoder: decoded at the smallest DCT scale whose shorter side still reaches viewSize).
-        bool jpeg = data.Codec == ShardCodec.Jpeg;
-        var decoders = new System.Collections.Concurrent.ConcurrentBag<EncodedImageDecoder>();
+        // One reader (record buffer, and a decoder for jpeg records) per worker, reused from batch to batch.
+        var readers = new System.Collections.Concurrent.ConcurrentBag<CentreViewReader>();
         void Prepare(int start, int n, float[] chw) => Parallel.For(0, n, options,
-            () => (Raw: ArrayPool<byte>.Shared.Rent(jpeg ? data.MaxRecordBytes : data.ImageBytes), Decoder: jpeg ? (decoders.TryTake(out var d) ? d : new EncodedImageDecoder(Math.Max(data.Height, data.Width))) : null),
-            (i, _, w) =>
+            () => readers.TryTake(out var r) ? r : new CentreViewReader(data, viewSize, mean, std),
+            (i, _, reader) =>
             {
-                long index = start + i;
-                if (w.Decoder is null)
-                {
-                    labels[index] = data.ReadRecord(index, w.Raw);
-                    Preprocess.ToNormalizedChw(w.Raw, data.Height, data.Width, viewSize, mean, std, chw.AsSpan(i * per, per));
-                }
-                else
-                {
-                    var (length, label) = data.ReadEncoded(index, w.Raw);
-                    labels[index] = label;
-                    var (rgba, width, height) = w.Decoder.Decode(w.Raw.AsSpan(0, length), viewSize, $"{data.Directory} split '{data.Split}' record {index}");
-                    Preprocess.ToNormalizedChw(rgba.Span, height, width, viewSize, mean, std, chw.AsSpan(i * per, per), pixelBytes: 4);
-                }
-                return w;
+                labels[start + i] = reader.Read(start + i, chw.AsSpan(i * per, per));
+                return reader;
             },
-            w => { ArrayPool<byte>.Shared.Return(w.Raw); if (w.Decoder is not null) decoders.Add(w.Decoder); });
-        Task? next = null;
+            readers.Add);
         try
         {
-            if (count > 0) next = Task.Run(() => Prepare(0, Math.Min(batchSize, count), buffers[0]), cancel);
-            for (int start = 0, b = 0; start < count; start += batchSize, b++)
+            PrefetchedBatches.Run(count, batchSize, per, Prepare, (start, n, chw) =>
             {
-                int n = Math.Min(batchSize, count - start);
-                next!.GetAwaiter().GetResult();
-                cancel.ThrowIfCancellationRequested();
-                var chw = buffers[b & 1];
-                // Both captured per iteration: the for-loop's own `b` is one variable, advanced before the task may run.
-                int following = start + batchSize;
-                var target = buffers[(b + 1) & 1];
-                next = following < count
-                    ? Task.Run(() => Prepare(following, Math.Min(batchSize, count - following), target), cancel)
-                    : null;
                 using var scope = NewDisposeScope();
                 var x = torch.tensor(chw, [batchSize, 3, viewSize, viewSize]).narrow(0, 0, n).to(device);
                 // Copying the features to the CPU synchronises with the device: evaluation only, not the step.
                 parts.Add(features(x).to(CPU).MoveToOuterDisposeScope());
-            }
+            }, cancel);
             return (torch.cat(parts, 0), torch.tensor(labels));
         }
         finally
         {
-            // A cancelled or failed run still waits for the worker filling the other buffer before returning.
-            try { next?.Wait(CancellationToken.None); } catch (AggregateException) { }
             foreach (var p in parts) p.Dispose();
         }
     }

@@ -70,8 +70,9 @@ public sealed class TrainingHostTests : IDisposable
         using var sigterm = new CancellationTokenSource();
         var run = Run(Flags(100_000), c => new FakePorts(c, sink, t => { t.Delay = TimeSpan.FromMilliseconds(5); trainer = t; }), sigterm.Token);
         while (sink.Written.IsEmpty) await Task.Delay(10); // the first periodic checkpoint (step 10)
-        long stepsAtStop = trainer!.Steps;
         sigterm.Cancel();
+        // Read after the signal: on a busy machine this thread may be descheduled for several 5-ms steps between two lines.
+        long stepsAtStop = trainer!.Steps;
         int code = await run;
 
         Assert.Equal(ExitCodes.Ok, code);

@@ -46,8 +46,19 @@ public sealed class SupportSet : IDisposable
     /// <paramref name="generator"/> among the topK most similar. No gradient: the result is a constant.
     /// Returns (neighbours [N, Dim] fp32, indices [N] int64) in the caller's scope.
     /// </summary>
-    public (Tensor Neighbours, Tensor Indices) Nearest(Tensor z, int topK, Generator? generator)
+    public (Tensor Neighbours, Tensor Indices) Nearest(Tensor z, int topK, Generator? generator) =>
+        Nearest(z, topK, generator, z.shape[0], 0);
+
+    /// <summary>
+    /// <see cref="Nearest(Tensor, int, Generator?)"/> for rows [<paramref name="rowOffset"/>, rowOffset + n) of a global
+    /// batch of <paramref name="globalRows"/> spread over ranks: with topK &gt; 1 the picks are drawn for all global rows
+    /// (so every rank's generator advances as one process's does) and this rank's slice of them is used.
+    /// </summary>
+    public (Tensor Neighbours, Tensor Indices) Nearest(Tensor z, int topK, Generator? generator, long globalRows, long rowOffset)
     {
+        long n = z.shape[0];
+        if (rowOffset < 0 || rowOffset + n > globalRows)
+            throw new ArgumentException($"rows [{rowOffset}, {rowOffset + n}) are not inside a global batch of {globalRows}");
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         var zn = functional.normalize(z.detach().to(ScalarType.Float32), p: 2, dim: 1);
@@ -58,7 +69,9 @@ public sealed class SupportSet : IDisposable
         {
             var (_, best) = sim.topk(topK, dim: 1);
             // CPU generator (TorchSharp has no CUDA generators): on a GPU this small copy is a host→device sync point.
-            var pick = torch.randint(0, topK, [z.shape[0], 1], dtype: ScalarType.Int64, generator: generator).to(best.device);
+            var pick = torch.randint(0, topK, [globalRows, 1], dtype: ScalarType.Int64, generator: generator);
+            if (n != globalRows) pick = pick.narrow(0, rowOffset, n);
+            pick = pick.to(best.device);
             idx = best.gather(1, pick).squeeze(1);
         }
         var nn = _queue.index_select(0, idx);

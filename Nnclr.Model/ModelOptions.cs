@@ -41,4 +41,10 @@ public sealed class ModelOptions
     /// does. False: each rank normalises with its own B/N images' statistics. No effect in one process.
     /// </summary>
     public bool SyncBatchNorm { get; set; } = true;
+
+    /// <summary>
+    /// Verification only (not a configuration key): parameters, activations, BN, loss and support set in fp64, so that
+    /// runs that differ only in how sums are split (one process vs ranks) can be compared far below fp32's rounding.
+    /// </summary>
+    internal bool Float64 { get; set; }
 }

@@ -21,7 +21,7 @@ public sealed class SupportSet : IDisposable
     public long BatchSize { get; }
 
     /// <summary>Random unit rows drawn from <paramref name="generator"/> (CPU) and moved to <paramref name="device"/>.</summary>
-    public SupportSet(long size, long dim, long batchSize, Generator generator, Device device)
+    public SupportSet(long size, long dim, long batchSize, Generator generator, Device device, ScalarType dtype = ScalarType.Float32)
     {
         if (batchSize < 1) throw new ArgumentException($"support-set batch size must be positive, got {batchSize}", nameof(batchSize));
         if (NnclrOptions.SupportSetProblem(size, batchSize) is { } problem) throw new ArgumentException(problem, nameof(size));
@@ -29,7 +29,7 @@ public sealed class SupportSet : IDisposable
         using (var scope = torch.NewDisposeScope())
         {
             var init = functional.normalize(torch.randn([size, dim], generator: generator), p: 2, dim: 1);
-            _queue = init.to(device).DetachFromDisposeScope();
+            _queue = init.to(dtype).to(device).DetachFromDisposeScope();
         }
         _labels = torch.full([size], -1L, dtype: ScalarType.Int64, device: device);
     }
@@ -61,7 +61,7 @@ public sealed class SupportSet : IDisposable
             throw new ArgumentException($"rows [{rowOffset}, {rowOffset + n}) are not inside a global batch of {globalRows}");
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var zn = functional.normalize(z.detach().to(ScalarType.Float32), p: 2, dim: 1);
+        var zn = functional.normalize(z.detach().to(_queue.dtype), p: 2, dim: 1);
         var sim = zn.mm(_queue.t());
         Tensor idx;
         if (topK <= 1) idx = sim.argmax(1);
@@ -93,7 +93,7 @@ public sealed class SupportSet : IDisposable
             throw new ArgumentException($"support-set update needs exactly {BatchSize} rows and labels, got {embeddings.shape[0]} and {labels.shape[0]}");
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var zn = functional.normalize(embeddings.detach().to(ScalarType.Float32), p: 2, dim: 1);
+        var zn = functional.normalize(embeddings.detach().to(_queue.dtype), p: 2, dim: 1);
         _queue.narrow(0, _pointer, BatchSize).copy_(zn);
         _labels.narrow(0, _pointer, BatchSize).copy_(labels);
         _pointer = (_pointer + BatchSize) % Size;

@@ -49,9 +49,9 @@ public sealed class BatchNormLayer : Module<Tensor, Tensor>
         if (training)
             using (torch.no_grad()) num_batches_tracked.add_(1);
         bool sync = training && Collectives is { WorldSize: > 1 };
-        if (input.dtype == ScalarType.Float32)
+        if (input.dtype == weight.dtype)
             return sync ? SyncForward(input, Collectives!) : functional.batch_norm(input, running_mean, running_var, weight, bias, training, Momentum, Eps);
-        using var wide = input.to(ScalarType.Float32);
+        using var wide = input.to(weight.dtype);
         using var normed = sync ? SyncForward(wide, Collectives!) : functional.batch_norm(wide, running_mean, running_var, weight, bias, training, Momentum, Eps);
         return normed.to(input.dtype);
     }

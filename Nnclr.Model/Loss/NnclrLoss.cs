@@ -9,7 +9,7 @@ namespace Nnclr.Model;
 /// <item>simclr: L(nn, p, p') = mean_i(logsumexp([S_i·, T_i·]) − S_ii) with T = a·normalize(p')ᵀ/τ, T_ii = −∞
 /// (p' = the anchor's own view's predictions: 2N−2 negatives)</item>
 /// </list>
-/// total = L(NN(z1), p2[, p1]) / 2 + L(NN(z2), p1[, p2]) / 2. Computed in fp32 whatever the inputs' dtype.
+/// total = L(NN(z1), p2[, p1]) / 2 + L(NN(z2), p1[, p2]) / 2. Computed in fp32 whatever the inputs' dtype (fp64 inputs: fp64).
 /// </summary>
 public static class NnclrLoss
 {
@@ -41,7 +41,9 @@ public static class NnclrLoss
         return total.MoveToOuterDisposeScope();
     }
 
-    private static Tensor Unit(Tensor x) => functional.normalize(x.to(ScalarType.Float32), p: 2, dim: 1);
+    // fp32 unit rows (fp64 inputs stay fp64: verification runs).
+    private static Tensor Unit(Tensor x) =>
+        functional.normalize(x.dtype == ScalarType.Float64 ? x : x.to(ScalarType.Float32), p: 2, dim: 1);
 
     // One direction: anchors a [n] (unit nearest neighbours of this rank's rows), positives b [B] (unit predictions of
     // the other view, every rank's), own-view predictions bSame [B] (simclr only), all anchors aAll [B] (symmetric

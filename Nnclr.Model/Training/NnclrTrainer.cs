@@ -34,8 +34,10 @@ public sealed class NnclrTrainer : IDisposable
     private readonly bool _channelsLast;
     // Images per view per step (N); views have 2N rows.
     private readonly int _batchSize;
-    // Compute dtype of activations: Float32 or BFloat16.
+    // Compute dtype of activations: Float32 or BFloat16 (Float64 in verification runs).
     private readonly ScalarType _computeType;
+    // Parameters, BN, loss, support set and reductions: Float32 (Float64 in verification runs).
+    private readonly ScalarType _wideType;
     // The ranks this trainer steps with (world 1: SingleProcessCollectives, no collective is called).
     private readonly ICollectives _collectives;
     // Images per view per step on this rank: _batchSize / WorldSize.
@@ -75,8 +77,10 @@ public sealed class NnclrTrainer : IDisposable
         _topK = nnclr.TopK;
         _temperature = nnclr.Temperature;
         _channelsLast = model.ChannelsLast;
-        _computeType = model.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+        _computeType = model.Float64 ? ScalarType.Float64 : model.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+        _wideType = model.Float64 ? ScalarType.Float64 : ScalarType.Float32;
         _net = NetworkFactory.CreateNetwork(model, seed);
+        if (model.Float64) _net.to(ScalarType.Float64);
         _net.to(device);
         if (model.ChannelsLast) _net.ToChannelsLast();
         _net.train();
@@ -89,14 +93,14 @@ public sealed class NnclrTrainer : IDisposable
         };
         _schedule = new LrSchedule(LrSchedule.ScaledPeak(optim.LearningRate, batchSize), optim.WarmupEpochs * stepsPerEpoch, optim.Epochs * stepsPerEpoch);
         _generator = new Generator(unchecked((ulong)seed + 3));
-        _support = new SupportSet(nnclr.SupportSetSize, model.ProjectorOut, batchSize, _generator, device);
+        _support = new SupportSet(nnclr.SupportSetSize, model.ProjectorOut, batchSize, _generator, device, _wideType);
         CurrentLr = _schedule.At(0);
         if (_collectives.WorldSize > 1)
         {
             if (model.SyncBatchNorm)
                 foreach (var bn in _net.modules().OfType<BatchNormLayer>()) bn.Collectives = _collectives;
             long total = parameters.Sum(p => p.Item2.numel());
-            _flat = torch.zeros(total + 2, dtype: ScalarType.Float32, device: device);
+            _flat = torch.zeros(total + 2, dtype: _wideType, device: device);
             long at = 0;
             _gradSlots = parameters.Select(p =>
             {
@@ -115,7 +119,7 @@ public sealed class NnclrTrainer : IDisposable
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         var tensors = StateDictOrder.Entries(_net).Select(e => e.Tensor).Where(t => t.is_floating_point()).Append(_support.Queue).ToList();
-        var flat = torch.cat(tensors.Select(t => t.reshape(-1).to(ScalarType.Float32)).ToList(), 0);
+        var flat = torch.cat(tensors.Select(t => t.reshape(-1).to(_wideType)).ToList(), 0);
         _collectives.Broadcast(flat, 0);
         long at = 0;
         foreach (var t in tensors)
@@ -185,12 +189,12 @@ public sealed class NnclrTrainer : IDisposable
             _optimizer.Step(CurrentLr);
             _support.Enqueue(z1, labels);
             _step++;
-            return new StepOutput(loss.detach().MoveToOuterDisposeScope(), hits.MoveToOuterDisposeScope());
+            return new StepOutput(loss.detach().to(ScalarType.Float32).MoveToOuterDisposeScope(), hits.MoveToOuterDisposeScope());
         }
         // Every rank's predictions (with gradient) and, in one more call, view-1 embeddings, labels and neighbours.
         long d = p1.shape[1];
-        var predictions = RankAutograd.Gather(torch.cat([p1.to(ScalarType.Float32), p2.to(ScalarType.Float32)], 1), _collectives);
-        var constants = new List<Tensor> { z1.detach().to(ScalarType.Float32), labels.to(ScalarType.Float32).unsqueeze(1) };
+        var predictions = RankAutograd.Gather(torch.cat([p1.to(_wideType), p2.to(_wideType)], 1), _collectives);
+        var constants = new List<Tensor> { z1.detach().to(_wideType), labels.to(_wideType).unsqueeze(1) };
         bool needsNeighbours = _loss == LossVariant.Symmetric;
         if (needsNeighbours) { constants.Add(nn1); constants.Add(nn2); }
         var gathered = _collectives.AllGather(torch.cat(constants, 1));
@@ -231,7 +235,7 @@ public sealed class NnclrTrainer : IDisposable
             using var g = p.grad;
             g?.copy_(slice);
         }
-        var loss = metrics.select(0, 0).clone();
+        var loss = metrics.select(0, 0).to(ScalarType.Float32, copy: true);
         var globalHits = metrics.select(0, 1).mul(_collectives.WorldSize).round().to(ScalarType.Int64);
         return (loss, globalHits);
     }

@@ -20,22 +20,32 @@ public sealed class DataParallelTests
     // Global batch and steps of the equivalence runs.
     private const int B = 16, Steps = 20;
 
-    private static NnclrTrainer Trainer(string loss, int topK, bool syncBn, ICollectives? collectives)
+    private static NnclrTrainer Trainer(string loss, int topK, bool syncBn, ICollectives? collectives, bool float64 = true)
     {
         var model = TrainerData.TinyModel();
         model.SyncBatchNorm = syncBn;
+        model.Float64 = float64;
         var nnclr = TrainerData.Options(topK);
         nnclr.Loss = loss;
-        return new NnclrTrainer(model, nnclr, TrainerData.Optim(B), stepsPerEpoch: 1, seed: 0, torch.CPU, collectives);
+        var optim = TrainerData.Optim(B);
+        optim.LearningRate = LearningRate;
+        return new NnclrTrainer(model, nnclr, optim, stepsPerEpoch: 1, seed: 0, torch.CPU, collectives);
     }
 
-    private sealed record RunResult(List<float> Losses, List<long> Hits, TrainerState State);
+    // The equivalence runs are fp64 (ModelOptions.Float64): sums over a batch split in two round differently from sums
+    // over the whole batch (~1e-7 relative in fp32), and training amplifies such differences (at this tiny network's
+    // LARS rate 0.4 about 1.5× per step in fp32; early projections are nearly collinear, so a nearest neighbour soon
+    // flips on a near-tie and the runs part). In fp64 the same maths agrees far below the 1e-5 asked for.
+    private const double LearningRate = 0.4;
+
+    private sealed record RunResult(List<float> Losses, List<long> Hits, TrainerState State, Dictionary<string, float[]> FirstGradients);
 
     // Steps [0, Steps) on the trainer's rank's slice of each global batch: images [r·n, (r+1)·n) of both views.
     private static RunResult Run(NnclrTrainer trainer)
     {
         var losses = new List<float>();
         var hits = new List<long>();
+        var gradients = new Dictionary<string, float[]>();
         int n = trainer.LocalBatchSize, rank = trainer.Collectives.Rank;
         for (int i = 0; i < Steps; i++)
         {
@@ -45,8 +55,11 @@ public sealed class DataParallelTests
             using var output = trainer.Step(mine, labels.narrow(0, rank * n, n).contiguous());
             losses.Add(output.Loss.item<float>());
             hits.Add(output.NnHits.item<long>());
+            if (i == 0) // the gradients the first update used (kept until the next step zeroes them)
+                foreach (var (name, p) in trainer.Network.named_parameters())
+                    using (var g = p.grad!.to(ScalarType.Float32).contiguous()) gradients[name] = g.data<float>().ToArray();
         }
-        return new RunResult(losses, hits, trainer.Snapshot());
+        return new RunResult(losses, hits, trainer.Snapshot(), gradients);
     }
 
     private static RunResult[] RunRanks(int world, string loss, int topK, bool syncBn) =>
@@ -66,7 +79,6 @@ public sealed class DataParallelTests
     }
 
     [Theory]
-    [InlineData("paper", 1)]
     [InlineData("paper", 2)]
     [InlineData("symmetric", 1)]
     [InlineData("simclr", 1)]
@@ -79,6 +91,17 @@ public sealed class DataParallelTests
         // Every rank ends with the same bits: parameters, BN statistics, optimiser, support set (rows, labels, pointer), generator.
         Assert.Empty(TrainerData.Differences(ranks[0].State, ranks[1].State));
         Assert.True(ranks[0].State["support.queue"].ContentEquals(ranks[1].State["support.queue"]));
+        // The first step's averaged gradients are the one-process gradients (this checks the factors: gathered
+        // predictions' backward sums over ranks, the flat all-reduce averages).
+        // (Relative to the largest gradient element anywhere: a bias before a BN has a gradient of rounding noise only.)
+        float scale = expected.FirstGradients.Values.Max(g => g.Max(Math.Abs));
+        double worstGradient = 0;
+        foreach (var (name, g) in expected.FirstGradients)
+        {
+            double gap = g.Zip(ranks[1].FirstGradients[name], (a, b) => Math.Abs(a - b)).Max() / scale;
+            worstGradient = Math.Max(worstGradient, gap);
+            Assert.True(gap <= 1e-5, $"{name}: first gradient differs by {gap:E2} of the largest gradient element");
+        }
         var lossGaps = expected.Losses.Zip(ranks[0].Losses, (a, b) => Math.Abs(a - b) / Math.Abs(a)).ToList();
         _log.WriteLine($"loss gaps {string.Join(" ", lossGaps.Select(g => g.ToString("E1")))}; hits {string.Join(" ", expected.Hits)} vs {string.Join(" ", ranks[0].Hits)}");
         foreach (var rank in ranks)
@@ -98,7 +121,7 @@ public sealed class DataParallelTests
             }
             else Assert.True(t.ContentEquals(ranks[0].State[t.Name]), $"{t.Name} differs");
         }
-        _log.WriteLine($"{loss} top-{topK}: loss relative gap max {lossGaps.Max():E2}; state max abs gap {worstWeight:E2} ({worstName}); losses {string.Join(" ", expected.Losses.Select(x => x.ToString("F4")))}");
+        _log.WriteLine($"{loss} top-{topK}: first-step gradient gap {worstGradient:E2} (relative to the largest element); loss relative gap max {lossGaps.Max():E2}; state max abs gap {worstWeight:E2} ({worstName}); losses {string.Join(" ", expected.Losses.Select(x => x.ToString("F4")))}");
         Assert.True(lossGaps.Max() <= 1e-5, $"loss relative gaps {string.Join(" ", lossGaps.Select(g => g.ToString("E1")))}");
         Assert.True(expected.Losses.Take(5).Average() - expected.Losses.Skip(15).Average() > 0.1, "the reference did not train: the comparison would be vacuous");
     }
@@ -149,8 +172,8 @@ public sealed class DataParallelTests
     [Fact]
     public void WorldOne_SingleProcessCollectives_BitIdenticalToTheDefaultTrainer()
     {
-        using var plain = Trainer("paper", 2, syncBn: true, collectives: null);
-        using var single = Trainer("paper", 2, syncBn: true, SingleProcessCollectives.Instance);
+        using var plain = Trainer("paper", 2, syncBn: true, collectives: null, float64: false);
+        using var single = Trainer("paper", 2, syncBn: true, SingleProcessCollectives.Instance, float64: false);
         Assert.Equal(B, single.LocalBatchSize);
         var a = Run(plain);
         var b = Run(single);

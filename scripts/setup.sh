@@ -8,6 +8,8 @@
 #     and asks. Ubuntu 22.04 gets its route printed (toolchain PPA or the Docker image); anywhere else
 #     we print the exact fix and exit non-zero.
 #  3. the torch backend ./nnclr will build for this machine (scripts/backend.sh), printed.
+#  Open MPI (Debian's openmpi-bin), for data-parallel training and the multi-process tests: installed with apt when
+#  unattended as root on Debian/Ubuntu, otherwise the command is printed.
 #  Optional, never fatal: libjpeg-turbo's TurboJPEG library (Debian's libturbojpeg0), which decodes JPEG datasets
 #  about 1.5x faster than SkiaSharp's bundled copy (no SIMD) with the same pixels; installed with apt when unattended
 #  as root on Debian/Ubuntu, otherwise the command is printed.
@@ -52,6 +54,19 @@ elif command -v apt-get >/dev/null 2>&1 && { [ "$dry" = 1 ] || [ "$(id -u)" -eq 
     || say "note: apt-get install libturbojpeg0 failed (log: /tmp/nnclr-setup-turbojpeg.log); JPEG decoding uses SkiaSharp"
 else
   say "note: libturbojpeg.so.0 not found; JPEG datasets decode with SkiaSharp (about 1.5x slower). Optional: apt-get install libturbojpeg0"
+fi
+
+# --- 1c. Open MPI (data-parallel training and its multi-process tests) -------------------
+# mpirun launches the ranks of `mpirun -np N ./nnclr train`; libmpi.so.40 carries CPU collectives and NCCL's
+# bootstrap (Debian's openmpi-bin pulls libopenmpi3). Installed unattended as root; otherwise the command is printed.
+if command -v mpirun >/dev/null 2>&1 && /sbin/ldconfig -p 2>/dev/null | grep 'libmpi\.so\.40' >/dev/null; then
+  say "ok: Open MPI $(mpirun --version 2>/dev/null | head -n1 | awk '{print $NF}') (mpirun, libmpi.so.40)"
+elif command -v apt-get >/dev/null 2>&1 && { [ "$dry" = 1 ] || [ "$(id -u)" -eq 0 ]; } && unattended; then
+  say "installing openmpi-bin (data-parallel training: mpirun -np N ./nnclr train; the multi-process tests need it)"
+  change apt-get install -y -qq openmpi-bin >/tmp/nnclr-setup-openmpi.log 2>&1 \
+    || say "warning: apt-get install openmpi-bin failed (log: /tmp/nnclr-setup-openmpi.log); data-parallel training and its tests need it"
+else
+  say "note: Open MPI not found; data-parallel training (mpirun) and its tests need it: apt-get install openmpi-bin"
 fi
 
 # --- 2. GLIBCXX_3.4.32 -------------------------------------------------------------------

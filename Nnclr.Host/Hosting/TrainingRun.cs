@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Nnclr.Data;
 using Nnclr.Host.Configuration;
+using Nnclr.Model;
 using Nnclr.Pipeline;
 using Nnclr.Pipeline.Metrics;
 using Nnclr.Pipeline.Session;
@@ -31,8 +33,8 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
         string? scratch = launch.Rank == 0 ? null : Path.Combine(Path.GetTempPath(), $"nnclr-rank{launch.Rank}-{Environment.ProcessId}");
         try
         {
-            dir = new RunDirectory(scratch ?? config.RunDir);
-            RunDirectory.WriteAtomically(dir.ResolvedConfig, config.ToResolvedJson());
+            dir = new RunDirectory(scratch ?? config.RunDir).Create();
+            AtomicFile.WriteAllText(dir.ResolvedConfig, config.ToResolvedJson());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -120,6 +122,6 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
             }
             w.WriteEndObject();
         }
-        RunDirectory.WriteAtomically(dir.Summary, Encoding.UTF8.GetString(ms.ToArray()));
+        AtomicFile.WriteAllBytes(dir.Summary, ms.ToArray());
     }
 }

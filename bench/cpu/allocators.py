@@ -18,6 +18,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("cifar")
 ap.add_argument("--rounds", type=int, default=1)
 ap.add_argument("--demo-steps", type=int, default=150)
+ap.add_argument("--step-steps", type=int, default=8)
 ap.add_argument("--allocators", default="glibc,glibc-tuned,tcmalloc")
 ap.add_argument("--only", default="step,demo,eval,ingest,embed")
 ap.add_argument("--nnclr", default=os.path.join(root, "nnclr"),
@@ -60,7 +61,7 @@ for r in range(args.rounds):
         rec = {}
         print(f"[alloc-bench] round {r + 1}, {a}", file=sys.stderr, flush=True)
         if "step" in only:
-            out, t = run(a, ["bench", "step", "--preset", "cpu-smoke", "--steps", "8", "--warmup", "2", "--json"])
+            out, t = run(a, ["bench", "step", "--preset", "cpu-smoke", "--steps", str(args.step_steps), "--warmup", "2", "--json"])
             j = json.loads(out[out.index("{"):])
             rec["step"] = {**t, "result": j}
         run_dir = os.path.join(work, f"run-{a}-{r}")

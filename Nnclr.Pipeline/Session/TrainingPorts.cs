@@ -198,13 +198,15 @@ public sealed class TrainingPorts : ITrainingPorts
         WaitForPeriodic(stop);
         if (result.Stopped || _knn is null) return final; // a stop request must end promptly: no evaluation; no labels: no kNN
         _evalNet.CopyFrom(_trainer.Backbone);
-        var (top1, top5) = _knn.Evaluate(_evalNet.Features, _device, cancel: stop);
+        // The random-init baseline goes through the same pass over the images as the trained network.
+        using var fresh = _cfg.Eval.Baseline ? ConfigMapping.CreateFeatureNetwork(_cfg, _device) : null;
+        var results = _knn.EvaluateMany(fresh is null ? [_evalNet.Features] : [_evalNet.Features, fresh.Features], _device, cancel: stop);
+        var (top1, top5) = results[0];
         final["knn_top1"] = Math.Round(100 * top1, 2);
         final["knn_top5"] = Math.Round(100 * top5, 2);
-        if (_cfg.Eval.Baseline)
+        if (fresh is not null)
         {
-            using var fresh = ConfigMapping.CreateFeatureNetwork(_cfg, _device);
-            var (b1, b5) = _knn.Evaluate(fresh.Features, _device, cancel: stop);
+            var (b1, b5) = results[1];
             final["knn_top1_random_init"] = Math.Round(100 * b1, 2);
             final["knn_top5_random_init"] = Math.Round(100 * b5, 2);
             final["knn_top1_gain_points"] = Math.Round(100 * (top1 - b1), 2);

@@ -18,11 +18,15 @@ internal static class ImageDecoder
         if (w <= 0 || h <= 0) return $"empty image ({w}x{h})";
         // The header's dimensions, checked before any pixel buffer exists: a bomb costs only its header.
         if ((long)w * h > maxPixels) return $"header declares {w}x{h} = {(double)w * h / 1e6:F1} megapixels, over the limit of {maxPixels / 1e6:0.####} (--max-megapixels)";
+        double scale = (double)size / Math.Min(w, h);
+        // The resized image, not only the decoded one, must fit the limit: a 1×5000 strip at 224 would be 1.1 MP × 224.
+        double resizedPixels = Math.Max(size, w * scale) * Math.Max(size, h * scale);
+        if (resizedPixels > maxPixels)
+            return $"{w}x{h} resized to a shorter side of {size} would be {resizedPixels / 1e6:F1} megapixels, over the limit of {maxPixels / 1e6:0.####} (aspect ratio too extreme)";
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var full = new SKBitmap(info);
         var result = codec.GetPixels(info, full.GetPixels());
         if (result != SKCodecResult.Success) return $"decoding failed ({result})";
-        double scale = (double)size / Math.Min(w, h);
         int nw = Math.Max(size, (int)Math.Round(w * scale)), nh = Math.Max(size, (int)Math.Round(h * scale));
         using var resized = nw == w && nh == h ? null : full.Resize(new SKImageInfo(nw, nh, SKColorType.Rgba8888, SKAlphaType.Unpremul), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
         var src = resized ?? full;

@@ -34,6 +34,13 @@ public static class PthReader
 
     public static WeightsFile Read(string path)
     {
+        // The zip reader reports damage (a bad central directory, a truncated entry) as InvalidDataException, lazily.
+        try { return ReadZip(path); }
+        catch (InvalidDataException e) { throw new WeightsFormatException(path, $"damaged zip ({FirstLine(e.Message)})"); }
+    }
+
+    private static WeightsFile ReadZip(string path)
+    {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         ZipArchive archive;
         try { archive = new ZipArchive(fs, ZipArchiveMode.Read, leaveOpen: true); }

@@ -219,8 +219,7 @@ public static class FolderIngest
             input = Path.GetFullPath(inputDir), strict, complete = !failed, error, written, skippedCount = skipped.Count,
             skipped = skipped.Select(s => new { path = s.Path, reason = s.Reason }),
         }, new JsonSerializerOptions { WriteIndented = true });
-        File.WriteAllText(path + ".tmp", json);
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(path, json);
         return path;
     }
 }

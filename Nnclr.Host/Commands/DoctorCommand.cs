@@ -36,10 +36,16 @@ public sealed class DoctorCommand : ICliCommand
         report["gpus"] = gpu.Gpus;
         report["gpuDriverCuda"] = gpu.DriverCudaVersion;
         report["launcherBackend"] = Environment.GetEnvironmentVariable("NNCLR_BACKEND");
+        var allocator = NativeAllocator.Current;
+        report["allocator"] = allocator.Name;
+        report["allocatorLibrary"] = allocator.Library;
+        report["allocatorBecause"] = allocator.Because;
         var (recommended, because) = RecommendedBackend(gpu);
         report["recommendedBackend"] = recommended;
         report["recommendedBecause"] = because;
         var warnings = new List<string>();
+        if (allocator.IsSlow)
+            warnings.Add("glibc malloc: libtorch's large tensors are unmapped and faulted in again every step, CPU runs about 2x slower; run through ./nnclr (or the published nnclr) with libtcmalloc-minimal4 installed");
         int exit = 0;
         try
         {

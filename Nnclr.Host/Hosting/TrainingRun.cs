@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Nnclr.Data;
 using Nnclr.Host.Configuration;
+using Nnclr.Model;
 using Nnclr.Pipeline;
 using Nnclr.Pipeline.Metrics;
 using Nnclr.Pipeline.Session;
@@ -28,8 +30,8 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
         RunDirectory dir;
         try
         {
-            dir = new RunDirectory(config.RunDir);
-            RunDirectory.WriteAtomically(dir.ResolvedConfig, config.ToResolvedJson());
+            dir = new RunDirectory(config.RunDir).Create();
+            AtomicFile.WriteAllText(dir.ResolvedConfig, config.ToResolvedJson());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -115,6 +117,6 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
             }
             w.WriteEndObject();
         }
-        RunDirectory.WriteAtomically(dir.Summary, Encoding.UTF8.GetString(ms.ToArray()));
+        AtomicFile.WriteAllBytes(dir.Summary, ms.ToArray());
     }
 }

@@ -109,7 +109,7 @@ public sealed class TrainingPorts : ITrainingPorts
         StepsPerEpoch = _train.Count / batch;
         if (StepsPerEpoch == 0)
             throw new ConfigurationException($"Optim:BatchSize {batch} is larger than the training split ({_train.Count} images in {dataDir})");
-        _trainer = ConfigMapping.CreateTrainer(cfg, StepsPerEpoch, _device);
+        _trainer = ConfigMapping.CreateTrainer(cfg, StepsPerEpoch, _device, comm);
         _evalNet = ConfigMapping.CreateFeatureNetwork(cfg, _device);
 
         var cursor = new DataCursor(0, 0);

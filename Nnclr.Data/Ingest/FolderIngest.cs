@@ -5,8 +5,9 @@ namespace Nnclr.Data.Ingest;
 
 /// <summary>
 /// Ingests a folder of JPEG/PNG images at size×size: class sub-folders (<c>dir/CLASS/…</c>, or <c>dir/train/CLASS/…</c>
-/// plus <c>dir/test|val/CLASS/…</c> for two splits), or with <see cref="FolderIngestOptions.Unlabelled"/> every image at
-/// any depth as one unlabelled class. Enumeration is bounded and never follows directory symlinks (see
+/// plus <c>dir/test|val/CLASS/…</c> for two splits, val becoming "test"), or with <see cref="FolderIngestOptions.Unlabelled"/>
+/// every image at any depth as one unlabelled class, or labelled by <see cref="FolderIngestOptions.LabelsFile"/>. The labels
+/// are checked before anything is decoded (<see cref="LabelCheck"/>). Enumeration is bounded and never follows directory symlinks (see
 /// <see cref="FolderWalker"/>); an image whose header declares more than the megapixel limit is skipped before any
 /// pixel is allocated, so peak memory is bounded by threads × the limit. Records are written in a seeded shuffled
 /// order (a class-sorted folder does not give class-sorted shards) and decoded in parallel chunks, so the output

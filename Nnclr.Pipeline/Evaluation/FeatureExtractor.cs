@@ -16,10 +16,12 @@ public static class FeatureExtractor
     /// <summary>
     /// Returns ([Count, D] fp32 features, [Count] int64 labels), both on the CPU and owned by the caller.
     /// <paramref name="limit"/> &gt; 0 uses only the first records (quick monitoring). <paramref name="threads"/> ≤ 0:
-    /// as Pipeline:AugmentThreads 0 (<see cref="PipelineSettings.ResolveAugmentThreads"/>).
+    /// as Pipeline:AugmentThreads 0 (<see cref="PipelineSettings.ResolveAugmentThreads"/>). <paramref name="progress"/> is
+    /// told the images of each batch once its features are computed (on the calling thread).
     /// </summary>
     public static (Tensor Features, Tensor Labels) Extract(ShardDataset data, Func<Tensor, Tensor> features, Device device,
-        int viewSize, float[] mean, float[] std, int batchSize = 512, int limit = 0, int threads = 0, CancellationToken cancel = default)
+        int viewSize, float[] mean, float[] std, int batchSize = 512, int limit = 0, int threads = 0, CancellationToken cancel = default,
+        Action<int>? progress = null)
     {
         int count = limit > 0 ? Math.Min(limit, data.Count) : data.Count;
         int per = 3 * viewSize * viewSize;
@@ -44,6 +46,7 @@ public static class FeatureExtractor
                 var x = torch.tensor(chw, [batchSize, 3, viewSize, viewSize]).narrow(0, 0, n).to(device);
                 // Copying the features to the CPU synchronises with the device: evaluation only, not the step.
                 parts.Add(features(x).to(CPU).MoveToOuterDisposeScope());
+                progress?.Invoke(n);
             }, cancel);
             return (torch.cat(parts, 0), torch.tensor(labels));
         }

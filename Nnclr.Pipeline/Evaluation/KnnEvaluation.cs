@@ -19,27 +19,31 @@ public sealed class KnnEvaluation(ShardDataset train, ShardDataset test, int vie
     /// <summary>The same evaluation with another k and τ.</summary>
     public KnnEvaluation With(int newK, double newTemperature) => new(train, test, viewSize, mean, std, newK, newTemperature, threads);
 
-    /// <summary>Top-1 and top-5 accuracy as fractions in [0, 1].</summary>
+    /// <summary>Images one evaluation reads: the memory (train) and the queries (test), within the limits.</summary>
+    public int Images(int limitTrain = 0, int limitTest = 0) =>
+        (limitTrain > 0 ? Math.Min(limitTrain, train.Count) : train.Count) + (limitTest > 0 ? Math.Min(limitTest, test.Count) : test.Count);
+
+    /// <summary>Top-1 and top-5 accuracy as fractions in [0, 1]; <paramref name="progress"/> is told the images of each batch done.</summary>
     public (double Top1, double Top5) Evaluate(Func<Tensor, Tensor> features, Device device, int limitTrain = 0, int limitTest = 0,
-        CancellationToken cancel = default) =>
-        OnFeatures(features, device, limitTrain, limitTest, cancel,
+        CancellationToken cancel = default, Action<int>? progress = null) =>
+        OnFeatures(features, device, limitTrain, limitTest, cancel, progress,
             (trF, trL, teF, teL) => Knn.Evaluate(trF, trL, teF, teL, Classes, Math.Min(k, (int)trF.shape[0]), temperature));
 
     /// <summary>Linear probe on the same frozen features.</summary>
     public (double Top1, double Top5) EvaluateLinear(Func<Tensor, Tensor> features, Device device, int epochs, long seed,
         CancellationToken cancel = default) =>
-        OnFeatures(features, device, 0, 0, cancel,
+        OnFeatures(features, device, 0, 0, cancel, null,
             (trF, trL, teF, teL) => LinearProbe.Evaluate(trF, trL, teF, teL, Classes, epochs, seed));
 
     // Extracts both splits' features, applies the classifier, and frees the features.
     private (double, double) OnFeatures(Func<Tensor, Tensor> features, Device device, int limitTrain, int limitTest, CancellationToken cancel,
-        Func<Tensor, Tensor, Tensor, Tensor, (double, double)> classify)
+        Action<int>? progress, Func<Tensor, Tensor, Tensor, Tensor, (double, double)> classify)
     {
-        var (trF, trL) = FeatureExtractor.Extract(train, features, device, viewSize, mean, std, limit: limitTrain, threads: threads, cancel: cancel);
+        var (trF, trL) = FeatureExtractor.Extract(train, features, device, viewSize, mean, std, limit: limitTrain, threads: threads, cancel: cancel, progress: progress);
         using (trF)
         using (trL)
         {
-            var (teF, teL) = FeatureExtractor.Extract(test, features, device, viewSize, mean, std, limit: limitTest, threads: threads, cancel: cancel);
+            var (teF, teL) = FeatureExtractor.Extract(test, features, device, viewSize, mean, std, limit: limitTest, threads: threads, cancel: cancel, progress: progress);
             using (teF)
             using (teL)
                 return classify(trF, trL, teF, teL);

@@ -45,6 +45,8 @@ public sealed class TrainingPorts : ITrainingPorts
     private readonly ILogger _log;
     // Told about each periodic kNN (metrics.jsonl, TensorBoard, meters, heartbeat); null until the run sets it.
     private volatile IEvaluationObserver? _evaluations;
+    // Told the final evaluation's progress and each network's result; null until the run sets it.
+    private IFinalEvaluationObserver? _final;
 
     public IBatchSource Source => _source;
     public IViewAugmenter Augmenter { get; }
@@ -154,22 +156,33 @@ public sealed class TrainingPorts : ITrainingPorts
 
     public void ObserveEvaluations(IEvaluationObserver observer) => _evaluations = observer;
 
+    public void ObserveFinalEvaluation(IFinalEvaluationObserver observer) => _final = observer;
+
     public IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop)
     {
         var final = new Dictionary<string, double>();
         WaitForPeriodic(stop);
         if (result.Stopped || _knn is null) return final; // a stop request must end promptly: no evaluation; no labels: no kNN
+        _final?.Planned((long)_knn.Images() * (_cfg.Eval.Baseline ? 2 : 1));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         _evalNet.CopyFrom(_trainer.Backbone);
-        var (top1, top5) = _knn.Evaluate(_evalNet.Features, _device, cancel: stop);
+        var (top1, top5) = _knn.Evaluate(_evalNet.Features, _device, cancel: stop, progress: n => _final?.Advanced("trained", n));
         final["knn_top1"] = Math.Round(100 * top1, 2);
         final["knn_top5"] = Math.Round(100 * top5, 2);
+        _final?.NetworkDone("trained", new Dictionary<string, double>(final), watch.Elapsed.TotalSeconds);
         if (_cfg.Eval.Baseline)
         {
+            watch.Restart();
             using var fresh = ConfigMapping.CreateFeatureNetwork(_cfg, _device);
-            var (b1, b5) = _knn.Evaluate(fresh.Features, _device, cancel: stop);
-            final["knn_top1_random_init"] = Math.Round(100 * b1, 2);
-            final["knn_top5_random_init"] = Math.Round(100 * b5, 2);
-            final["knn_top1_gain_points"] = Math.Round(100 * (top1 - b1), 2);
+            var (b1, b5) = _knn.Evaluate(fresh.Features, _device, cancel: stop, progress: n => _final?.Advanced("random_init", n));
+            var baseline = new Dictionary<string, double>
+            {
+                ["knn_top1_random_init"] = Math.Round(100 * b1, 2),
+                ["knn_top5_random_init"] = Math.Round(100 * b5, 2),
+                ["knn_top1_gain_points"] = Math.Round(100 * (top1 - b1), 2),
+            };
+            foreach (var (name, value) in baseline) final[name] = value;
+            _final?.NetworkDone("random_init", baseline, watch.Elapsed.TotalSeconds);
         }
         return final;
     }

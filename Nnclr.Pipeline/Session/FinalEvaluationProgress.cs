@@ -7,16 +7,17 @@ using Nnclr.Pipeline.Ports;
 namespace Nnclr.Pipeline.Session;
 
 /// <summary>
-/// What a run shows while its final evaluation reads every image once per network (minutes to hours on a large
-/// dataset): on a terminal a bar redrawn in place ("final kNN, trained network: 1,234/20,200 images | 345 img/s | ETA
-/// 00:49"), in the log an "eval_progress" event (images_done, images_total, images_per_s, eta_s) at each network's first
-/// batch and then every <see cref="LogPeriod"/>; and each network's result as soon as it is known (a "final_eval_network"
-/// event; the trained network's also as metrics.jsonl's final eval line), not after the baseline.
+/// What a run shows while its final evaluation reads every image once, through every network evaluated (minutes to
+/// hours on a large dataset): on a terminal a bar redrawn in place ("final kNN (trained, random_init): 1,234/20,200
+/// images | 00:07 elapsed, ETA 00:49 | 345 img/s"), in the log an "eval_progress" event (networks, images_done,
+/// images_total, images_per_s, eta_s) at the first batch and then every <see cref="LogPeriod"/>; and each network's
+/// result as soon as it is known (a "final_eval_network" event; the trained network's also as metrics.jsonl's final
+/// eval line), the trained one's before the baseline is classified.
 /// </summary>
 public sealed class FinalEvaluationProgress(ILogger logger, TextWriter? terminal, IEvaluationObserver evaluations, long step, long epoch)
     : IFinalEvaluationObserver
 {
-    /// <summary>Least time between two eval_progress log events of one network.</summary>
+    /// <summary>Least time between two eval_progress log events.</summary>
     public static readonly TimeSpan LogPeriod = TimeSpan.FromSeconds(10);
     // Least time between two redraws of the terminal bar.
     private static readonly TimeSpan DrawPeriod = TimeSpan.FromMilliseconds(200);
@@ -25,7 +26,7 @@ public sealed class FinalEvaluationProgress(ILogger logger, TextWriter? terminal
     private readonly Dictionary<string, double> _results = new(StringComparer.Ordinal);
     private readonly StringBuilder _line = new(160);
     private long _total, _done;
-    private string? _network;
+    private string? _networks;
     private TimeSpan _lastShown;
     private bool _openLine, _trainedRecorded;
 
@@ -38,18 +39,18 @@ public sealed class FinalEvaluationProgress(ILogger logger, TextWriter? terminal
         _clock.Restart();
     }
 
-    public void Advanced(string network, int images)
+    public void Advanced(string networks, int images)
     {
         if (!_clock.IsRunning) _clock.Start();
-        bool first = network != _network;
-        _network = network;
+        bool first = networks != _networks;
+        _networks = networks;
         _done += images;
         var now = _clock.Elapsed;
         if (terminal is not null)
         {
             if (!first && now - _lastShown < DrawPeriod && _done < _total) return;
             _lastShown = now;
-            terminal.Write(Bar(network, now));
+            terminal.Write(Bar(networks, now));
             terminal.Flush();
             _openLine = true;
             return;
@@ -57,7 +58,7 @@ public sealed class FinalEvaluationProgress(ILogger logger, TextWriter? terminal
         if (!first && now - _lastShown < LogPeriod) return;
         _lastShown = now;
         double rate = Rate(now), eta = rate > 0 && _total > _done ? (_total - _done) / rate : 0;
-        SessionLog.EvalProgress(logger, network, _done, _total, Math.Round(rate, 1), Math.Round(eta, 1));
+        SessionLog.EvalProgress(logger, networks, _done, _total, Math.Round(rate, 1), Math.Round(eta, 1));
     }
 
     public void NetworkDone(string network, IReadOnlyDictionary<string, double> values, double seconds)
@@ -68,7 +69,7 @@ public sealed class FinalEvaluationProgress(ILogger logger, TextWriter? terminal
             .Prepend(new("network", network)).Append(new("elapsed_s", Math.Round(seconds, 1))).ToList();
         if (logger.IsEnabled(LogLevel.Information))
             logger.Log(LogLevel.Information, NetworkEvent, fields, null, (state, _) =>
-                $"final evaluation, {Describe(network)} network: " + string.Join(", ", state.Skip(1).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:G6}"))));
+                $"final evaluation, {network} network: " + string.Join(", ", state.Skip(1).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:G6}"))));
         if (network == "trained" && values.TryGetValue("knn_top1", out var top1))
         {
             evaluations.OnEvaluation(new EvaluationResult("knn", "final", step, epoch, top1 / 100,
@@ -104,16 +105,14 @@ public sealed class FinalEvaluationProgress(ILogger logger, TextWriter? terminal
 
     private double Rate(TimeSpan now) => now.TotalSeconds > 0 ? _done / now.TotalSeconds : 0;
 
-    private static string Describe(string network) => network == "random_init" ? "random-init" : network;
-
-    private string Bar(string network, TimeSpan now)
+    private string Bar(string networks, TimeSpan now)
     {
         double rate = Rate(now);
         string eta = rate > 0 && _total > _done ? ProgressBar.Clock(TimeSpan.FromSeconds((_total - _done) / rate)) : "--:--";
         _line.Clear();
         ProgressBar.AppendBar(_line, _total > 0 ? (double)_done / _total : 0);
         _line.Append(CultureInfo.InvariantCulture,
-            $" final kNN, {Describe(network)} network: {_done:N0}/{_total:N0} images | {ProgressBar.Clock(now)} elapsed, ETA {eta} | {rate:N0} img/s");
+            $" final kNN ({networks.Replace(",", ", ", StringComparison.Ordinal)}): {_done:N0}/{_total:N0} images | {ProgressBar.Clock(now)} elapsed, ETA {eta} | {rate:N0} img/s");
         return _line.ToString();
     }
 }

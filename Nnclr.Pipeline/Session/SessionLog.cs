@@ -35,6 +35,6 @@ internal static partial class SessionLog
     [LoggerMessage(10, LogLevel.Information, "{phase} done in {elapsed_s:F1} s", EventName = "phase_done")]
     public static partial void PhaseDone(ILogger logger, string phase, double elapsed_s);
 
-    [LoggerMessage(11, LogLevel.Information, "final evaluation: {images_done}/{images_total} images (now the {network} network), {images_per_s:F1} img/s, ETA {eta_s:F0} s", EventName = "eval_progress")]
-    public static partial void EvalProgress(ILogger logger, string network, long images_done, long images_total, double images_per_s, double eta_s);
+    [LoggerMessage(11, LogLevel.Information, "final evaluation: {images_done}/{images_total} images through {networks}, {images_per_s:F1} img/s, ETA {eta_s:F0} s", EventName = "eval_progress")]
+    public static partial void EvalProgress(ILogger logger, string networks, long images_done, long images_total, double images_per_s, double eta_s);
 }

@@ -31,9 +31,9 @@ public sealed class FinalEvaluationProgressTests
         var progress = new FinalEvaluationProgress(new Events(), terminal, evaluations, step: 41, epoch: 3);
         progress.Planned(2_000);
         Thread.Sleep(20); // a measurable rate
-        progress.Advanced("trained", 512);
+        progress.Advanced("trained,random_init", 512);
         var bar = terminal.ToString();
-        Assert.Contains("final kNN, trained network: 512/2,000 images", bar);
+        Assert.Contains("final kNN (trained, random_init): 512/2,000 images", bar);
         Assert.Matches(@"ETA \d\d:\d\d \| \d[\d,]* img/s", bar);
         Assert.DoesNotContain("\n", bar);
 
@@ -48,24 +48,24 @@ public sealed class FinalEvaluationProgressTests
     }
 
     [Fact]
-    public void Log_ProgressAtEachNetworksFirstBatch_ResultEventWithItsValues()
+    public void Log_ProgressAtTheFirstBatchThenEveryPeriod_ThenEachNetworksResultEvent()
     {
         var log = new Events();
         var progress = new FinalEvaluationProgress(log, terminal: null, new Evaluations(), step: 10, epoch: 1);
         progress.Planned(4_000);
         Thread.Sleep(20);
-        progress.Advanced("trained", 512);
-        progress.Advanced("trained", 512); // within the log period: not logged
+        progress.Advanced("trained,random_init", 512);
+        progress.Advanced("trained,random_init", 512); // within the log period: not logged
         progress.NetworkDone("trained", new Dictionary<string, double> { ["knn_top1"] = 12.5 }, 1);
-        progress.Advanced("random_init", 512);
-        var events = log.Seen.Select(e => e.Event).ToArray();
-        Assert.Equal(["eval_progress", "final_eval_network", "eval_progress"], events);
+        progress.NetworkDone("random_init", new Dictionary<string, double> { ["knn_top1_random_init"] = 9.5 }, 1);
+        Assert.Equal(["eval_progress", "final_eval_network", "final_eval_network"], log.Seen.Select(e => e.Event).ToArray());
         var first = log.Seen[0].Fields;
-        Assert.Equal(("trained", 512L, 4_000L), (first["network"], first["images_done"], first["images_total"]));
+        Assert.Equal(("trained,random_init", 512L, 4_000L), (first["networks"], first["images_done"], first["images_total"]));
         Assert.True((double)first["images_per_s"]! > 0);
         Assert.True((double)first["eta_s"]! > 0);
-        Assert.Equal(1_536L, log.Seen[2].Fields["images_done"]);
-        Assert.Equal(12.5, log.Seen[1].Fields["knn_top1"]);
+        Assert.Equal(("trained", 12.5), (log.Seen[1].Fields["network"], log.Seen[1].Fields["knn_top1"]));
         Assert.Contains("trained network: knn_top1 12.5", log.Seen[1].Message);
+        Assert.Equal(("random_init", 9.5), (log.Seen[2].Fields["network"], log.Seen[2].Fields["knn_top1_random_init"]));
+        Assert.Equal(9.5, progress.Results["knn_top1_random_init"]);
     }
 }

@@ -189,6 +189,12 @@ public sealed class TrainingPorts : ITrainingPorts
                 // Monitoring only: a failed periodic evaluation is reported, training goes on.
                 _log.LogWarning("kNN after epoch {epoch} failed: {error}", epoch + 1, e.Message);
             }
+            finally
+            {
+                // Its batches' activations are not what the training steps reuse: back to the kernel (issue #21: RSS
+                // after a periodic kNN returns to the training footprint).
+                NativeAllocator.Current.ReleaseFreeMemory();
+            }
         }, CancellationToken.None);
     }
 

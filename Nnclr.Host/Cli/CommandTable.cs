@@ -18,6 +18,7 @@ public static class CommandTable
         new BenchPipelineCommand(),
         new EvalKnnCommand(),
         new EvalLinearCommand(),
+        new FinetuneCommand(),
         new ConfigShowCommand(),
         new EmbedCommand(),
         new NeighborsCommand(),

@@ -33,6 +33,8 @@ public sealed class NnclrTrainer : IDisposable
     private long _step;
     // Epochs completed; saved with the state ("trainer.epochs"), so a resumed run keeps counting.
     private long _epochs;
+    // The online linear classifier on view 1's detached features (labelled data); null when off.
+    private OnlineLinearProbe? _probe;
 
     /// <summary>
     /// Builds everything from <paramref name="seed"/> and the three configuration sections; the schedule warms up for
@@ -80,6 +82,16 @@ public sealed class NnclrTrainer : IDisposable
         _epochs = epoch + 1;
     }
 
+    /// <summary>
+    /// Trains <paramref name="probe"/> in every step from now on (solo-learn's online linear accuracy); the trainer owns
+    /// it. Attach before restoring a state: the state then holds "probe.*" too.
+    /// </summary>
+    public void AttachProbe(OnlineLinearProbe probe)
+    {
+        if (_probe is not null) throw new InvalidOperationException("an online linear probe is already attached");
+        _probe = probe;
+    }
+
     /// <summary>The learning rate of the latest update (before the first: the one it will use).</summary>
     public double CurrentLr { get; private set; }
 
@@ -105,7 +117,7 @@ public sealed class NnclrTrainer : IDisposable
         using var scope = torch.NewDisposeScope();
         _net.zero_grad();
         var x = Prepare(views);
-        var (z1, p1) = _net.Forward(x.narrow(0, 0, _batchSize));
+        var (z1, p1) = _net.Forward(x.narrow(0, 0, _batchSize), out var h1);
         var (z2, p2) = _net.Forward(x.narrow(0, _batchSize, _batchSize));
         var (nn1, idx1) = _support.Nearest(z1, _topK, _generator);
         var (nn2, _) = _support.Nearest(z2, _topK, _generator);
@@ -116,7 +128,8 @@ public sealed class NnclrTrainer : IDisposable
         _optimizer.Step(CurrentLr);
         _support.Enqueue(z1, labels);
         _step++;
-        return new StepOutput(loss.detach().MoveToOuterDisposeScope(), hits.MoveToOuterDisposeScope());
+        var online = _probe?.Step(h1.detach(), labels); // detached: nothing flows back into the backbone
+        return new StepOutput(loss.detach().MoveToOuterDisposeScope(), hits.MoveToOuterDisposeScope(), online?.MoveToOuterDisposeScope());
     }
 
     /// <summary>Backbone features of <paramref name="images"/> [N, 3, S, S] in eval mode without gradient, fp32; the caller owns the result.</summary>
@@ -163,6 +176,12 @@ public sealed class NnclrTrainer : IDisposable
             if (!Next("model." + key, tensor)) return false;
         foreach (var (name, tensor) in _optimizer.State)
             if (!Next("optim." + name, tensor)) return false;
+        if (_probe is not null)
+        {
+            foreach (var (name, tensor) in _probe.State)
+                if (!Next(name, tensor)) return false;
+            if (!NextScalar("probe.step", _probe.Steps)) return false;
+        }
         if (!NextScalar("optim.updates", _optimizer.Updates) || !Next("support.queue", _support.Queue) || !Next("support.labels", _support.Labels)
             || !NextScalar("support.pointer", _support.Pointer) || !NextScalar("trainer.step", _step) || !NextScalar("trainer.epochs", _epochs)) return false;
         using (var rng = _generator.get_state())
@@ -176,6 +195,11 @@ public sealed class NnclrTrainer : IDisposable
         var list = new List<StateTensor>();
         foreach (var (key, tensor, _) in StateDictOrder.Entries(_net)) list.Add(StateTensor.From("model." + key, tensor));
         foreach (var (name, tensor) in _optimizer.State) list.Add(StateTensor.From("optim." + name, tensor));
+        if (_probe is not null)
+        {
+            foreach (var (name, tensor) in _probe.State) list.Add(StateTensor.From(name, tensor));
+            list.Add(StateTensor.Scalar("probe.step", _probe.Steps));
+        }
         list.Add(StateTensor.Scalar("optim.updates", _optimizer.Updates));
         list.Add(StateTensor.From("support.queue", _support.Queue));
         list.Add(StateTensor.From("support.labels", _support.Labels));
@@ -192,10 +216,11 @@ public sealed class NnclrTrainer : IDisposable
         var targets = new List<(string Name, Tensor Target)>();
         foreach (var (key, tensor, _) in StateDictOrder.Entries(_net)) targets.Add(("model." + key, tensor));
         foreach (var (name, tensor) in _optimizer.State) targets.Add(("optim." + name, tensor));
+        if (_probe is not null) targets.AddRange(_probe.State);
         targets.Add(("support.queue", _support.Queue));
         targets.Add(("support.labels", _support.Labels));
         string[] scalars = ["optim.updates", "support.pointer", "trainer.step", "trainer.epochs", "rng.generator"];
-        var expected = targets.Select(t => t.Name).Concat(scalars).ToHashSet(StringComparer.Ordinal);
+        var expected = targets.Select(t => t.Name).Concat(scalars).Concat(_probe is null ? [] : ["probe.step"]).ToHashSet(StringComparer.Ordinal);
         var extra = state.Tensors.FirstOrDefault(t => !expected.Contains(t.Name));
         if (extra is not null)
             throw new ArgumentException($"state holds '{extra.Name}', which this trainer does not have (different model or optimiser settings?)", nameof(state));
@@ -213,6 +238,8 @@ public sealed class NnclrTrainer : IDisposable
         long pointer = state["support.pointer"].AsInt64();
         if (pointer < 0 || pointer >= _support.Size || pointer % _support.BatchSize != 0 || state["trainer.step"].AsInt64() < 0 || state["trainer.epochs"].AsInt64() < 0 || state["optim.updates"].AsInt64() < 0)
             throw new ArgumentException($"state holds an impossible support-set pointer ({pointer}), step, epoch or update count", nameof(state));
+        if (_probe is not null && !(state.TryGet("probe.step", out var probeStep) && probeStep.DType == ScalarType.Int64 && probeStep.Shape.Length == 0 && probeStep.AsInt64() >= 0))
+            throw new ArgumentException("state tensor 'probe.step' is missing or not an int64 scalar (a checkpoint without the online linear probe?)", nameof(state));
         if (!state.TryGet("rng.generator", out var rngState) || rngState.DType != ScalarType.Byte || rngState.Shape.Length != 1)
             throw new ArgumentException("state tensor 'rng.generator' is missing or not a byte vector", nameof(state));
         using (var current = _generator.get_state())
@@ -229,6 +256,7 @@ public sealed class NnclrTrainer : IDisposable
         using (var l = state["support.labels"].ToTensor())
             _support.Load(q, l, state["support.pointer"].AsInt64());
         _optimizer.Updates = state["optim.updates"].AsInt64();
+        if (_probe is not null) _probe.Steps = state["probe.step"].AsInt64();
         _step = state["trainer.step"].AsInt64();
         _epochs = state["trainer.epochs"].AsInt64();
         using (var rng = state["rng.generator"].ToTensor()) _generator.set_state(rng);
@@ -237,6 +265,7 @@ public sealed class NnclrTrainer : IDisposable
 
     public void Dispose()
     {
+        _probe?.Dispose();
         _support.Dispose();
         _generator.Dispose();
         foreach (var (_, t) in _optimizer.State) t.Dispose();

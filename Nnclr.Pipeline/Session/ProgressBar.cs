@@ -39,6 +39,7 @@ public sealed class ProgressBar
         _line.Append("\r\u001b[2K[").Append('█', full).Append('░', Cells - full).Append(']');
         _line.Append(CultureInfo.InvariantCulture, $" {fraction * 100,3:F0}% step {m.Step}/{_total} epoch {m.Epoch} | {Clock(elapsed)} elapsed, ETA {eta}");
         _line.Append(CultureInfo.InvariantCulture, $" | {m.ImagesPerSecond:N0} img/s | loss {m.Loss:F4} | nn-acc {m.NnAccuracy:P1}");
+        if (double.IsFinite(m.OnlineTop1)) _line.Append(CultureInfo.InvariantCulture, $" | online top-1 {m.OnlineTop1:P1}");
         return _line.ToString();
     }
 

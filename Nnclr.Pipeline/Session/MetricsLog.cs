@@ -68,9 +68,9 @@ public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDispos
             }
             else
             {
-                if (double.IsFinite(m.OnlineTop1))
-                    SessionLog.IntervalOnline(_logger, m.Step, m.Epoch, m.Loss, m.LearningRate, m.NnAccuracy, m.OnlineTop1, m.ImagesPerSecond, m.Stages.BottleneckStage);
-                else SessionLog.Interval(_logger, m.Step, m.Epoch, m.Loss, m.LearningRate, m.NnAccuracy, m.ImagesPerSecond, m.Stages.BottleneckStage);
+                SessionLog.Interval(_logger, m.Step, m.Epoch, m.Loss, m.LearningRate, m.NnAccuracy,
+                    double.IsFinite(m.OnlineTop1) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" online_top1 {m.OnlineTop1:F4}") : "",
+                    m.ImagesPerSecond, m.Stages.BottleneckStage);
             }
         }
     }

@@ -74,6 +74,7 @@ public sealed class FinetuneCommand : ICliCommand
         TrainerState? state = null;
         WeightsFile? weights = null;
         string source, defaultOut;
+        string? pretrainRunDir = null; // the run directory whose summary.json gets the fine-tune rows
         IReadOnlyDictionary<string, string> exportMeta;
         string percent = list is not null ? "list" : (100 * fraction).ToString("0.##", CultureInfo.InvariantCulture) + "pct";
         if (checkpoint is not null)
@@ -85,6 +86,7 @@ public sealed class FinetuneCommand : ICliCommand
                 state = encoder.State;
                 var runDir = Directory.Exists(checkpoint) ? checkpoint : Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(checkpoint)))!;
                 defaultOut = Path.Combine(runDir, "finetune-" + percent);
+                pretrainRunDir = runDir;
             }
             else
             {
@@ -185,6 +187,14 @@ public sealed class FinetuneCommand : ICliCommand
         }
         if (results.TryGetValue("fine-tuned", out var ft) && results.TryGetValue("random-init", out var ri))
             table["gain_points"] = Math.Round(ft.Final.GetValueOrDefault("finetune_top1") - ri.Final.GetValueOrDefault("finetune_top1"), 2);
+        // The rows of the run's one evaluation table (summary.json "evaluation", the report), beside its kNN rows.
+        string labelsText = list is not null ? $"list ({subset.Count} images)"
+            : $"{(100 * fraction).ToString("0.##", CultureInfo.InvariantCulture)} % ({subset.Count} images)";
+        var rows = results.Select(r => new Report.EvaluationTable.Row("finetune", labelsText, r.Key == "fine-tuned" ? "trained" : "random init",
+            r.Value.Final.GetValueOrDefault("finetune_top1"), r.Value.Final.GetValueOrDefault("finetune_top5"))).ToList();
+        table["evaluation"] = JsonNode.Parse(JsonSerializer.Serialize(new { unit = Report.EvaluationTable.Unit, rows = rows.Select(r => new { protocol = r.Protocol, labels = r.Labels, network = r.Network, top1 = r.Top1, top5 = r.Top5 }) }));
+        if (pretrainRunDir is not null && !randomInit && Report.EvaluationTable.AddTo(Path.Combine(pretrainRunDir, "summary.json"), rows))
+            Console.Error.WriteLine($"nnclr finetune: added the fine-tune rows to {Path.Combine(pretrainRunDir, "summary.json")}");
         if (runs.Count > 1) RunDirectory.WriteAtomically(Path.Combine(outDir, "finetune.json"), table.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         if (json) Console.WriteLine(table.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         else

@@ -46,7 +46,7 @@ public static class Program
             Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
             return 3;
         }
-        catch (Exception e) when (e is ConfigurationException or Nnclr.Model.Runtime.DeviceUnavailableException)
+        catch (Exception e) when (e is ConfigurationException or Nnclr.Model.Runtime.DeviceUnavailableException or Nnclr.Model.Distributed.DistributedLaunchException)
         {
             foreach (var line in e.Message.Split('\n')) Console.Error.WriteLine($"nnclr {command.Name}: {line}");
             return 2;

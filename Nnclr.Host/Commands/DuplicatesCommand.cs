@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Nnclr.Data;
 using Nnclr.Host.Cli;
 using Nnclr.Model;
 using Nnclr.Model.Runtime;
@@ -47,8 +48,7 @@ public sealed class DuplicatesCommand : ICliCommand
         if (output is null) Console.Write(text);
         else
         {
-            File.WriteAllText(output + ".tmp", text, new UTF8Encoding(false));
-            File.Move(output + ".tmp", output, overwrite: true);
+            AtomicFile.WriteAllText(output, text);
             Console.WriteLine($"wrote {output}: {groups.Count} groups");
         }
         return Task.FromResult(0);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Nnclr.Host.Cli;
 using Nnclr.Host.Configuration;
+using Nnclr.Data;
 using Nnclr.Host.Hosting;
 using Nnclr.Model;
 using Nnclr.Pipeline.Finetune;
@@ -152,8 +153,8 @@ public sealed class FinetuneCommand : ICliCommand
         foreach (var (name, dir, cfg, job) in runs)
         {
             var prepared = Prepare(dir, cfg, job, subset, fraction, list, subsetSeed, resume);
-            var rd = new RunDirectory(dir);
-            RunDirectory.WriteAtomically(rd.ResolvedConfig, prepared);
+            var rd = new RunDirectory(dir).Create();
+            AtomicFile.WriteAllText(rd.ResolvedConfig, prepared);
             var session = new TrainingSession(c => new FinetunePorts(c, job, prepared, logger), logger, Console.IsErrorRedirected ? null : Console.Error, rd.Metrics, rd.TensorBoard);
             var started = DateTimeOffset.UtcNow;
             var outcome = await session.RunAsync(cfg, ct);
@@ -195,7 +196,7 @@ public sealed class FinetuneCommand : ICliCommand
         table["evaluation"] = JsonNode.Parse(JsonSerializer.Serialize(new { unit = Report.EvaluationTable.Unit, rows = rows.Select(r => new { protocol = r.Protocol, labels = r.Labels, network = r.Network, top1 = r.Top1, top5 = r.Top5 }) }));
         if (pretrainRunDir is not null && !randomInit && Report.EvaluationTable.AddTo(Path.Combine(pretrainRunDir, "summary.json"), rows))
             Console.Error.WriteLine($"nnclr finetune: added the fine-tune rows to {Path.Combine(pretrainRunDir, "summary.json")}");
-        if (runs.Count > 1) RunDirectory.WriteAtomically(Path.Combine(outDir, "finetune.json"), table.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        if (runs.Count > 1) AtomicFile.WriteAllText(Path.Combine(outDir, "finetune.json"), table.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         if (json) Console.WriteLine(table.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         else
         {
@@ -272,6 +273,6 @@ public sealed class FinetuneCommand : ICliCommand
         var eval = new JsonObject();
         foreach (var (k, v) in final) eval[k] = v;
         o["final_eval"] = eval;
-        RunDirectory.WriteAtomically(path, o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(path, o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 }

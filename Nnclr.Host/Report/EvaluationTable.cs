@@ -77,7 +77,7 @@ public static class EvaluationTable
         merged.RemoveAll(r => rows.Any(n => n.Protocol == r.Protocol && n.Labels == r.Labels && n.Network == r.Network));
         merged.AddRange(rows);
         root["evaluation"] = ToNode(merged);
-        Hosting.RunDirectory.WriteAtomically(summaryPath, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Nnclr.Data.AtomicFile.WriteAllText(summaryPath, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return true;
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Nnclr.Model;
 using ScottPlot;
 
 namespace Nnclr.Host.Report;
@@ -15,7 +16,6 @@ namespace Nnclr.Host.Report;
 public static class RunReport
 {
     /// <summary>The report's folder inside the run directory.</summary>
-    public const string FolderName = "report";
 
     // Chart size in pixels.
     private const int Width = 900, Height = 360;
@@ -24,7 +24,7 @@ public static class RunReport
     public static string Write(string runDir, string? outDir = null)
     {
         var record = RunRecord.Load(runDir);
-        var dir = Path.GetFullPath(outDir ?? Path.Combine(record.RunDir, FolderName));
+        var dir = Path.GetFullPath(outDir ?? new RunDirectory(record.RunDir).Report);
         Directory.CreateDirectory(dir);
         ReportFonts.EnsureUsable();
         var charts = new List<(string Title, string File)>();

@@ -12,8 +12,9 @@ namespace Nnclr.Pipeline.Session;
 /// Interval metrics go to <paramref name="metricsPath"/> (metrics.jsonl) and <paramref name="tensorBoardDir"/>.
 /// Host's TrainingRun owns the run directory and turns the <see cref="SessionOutcome"/> into summary.json and an exit code.
 /// </summary>
+/// <paramref name="statusDir"/>: where status.json goes (null = the run directory; ranks other than 0 pass a scratch folder).
 public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFactory, ILogger logger, TextWriter? progress,
-    string metricsPath, string tensorBoardDir)
+    string metricsPath, string tensorBoardDir, string? statusDir = null)
 {
     /// <summary>Rollbacks allowed per run before a NaN loss is fatal.</summary>
     public const int MaxRollbacks = 2;
@@ -60,7 +61,7 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
         // Meters (OpenTelemetry/Prometheus when Telemetry enables them) and status.json see what the files see.
         using var meter = new TrainingMeter(settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps,
             ports.Device.StartsWith("cuda", StringComparison.Ordinal) ? new GpuMemoryProbe() : null);
-        using var heartbeat = new RunHeartbeat(cfg.RunDir, settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps, ports.Device, HeartbeatPeriod);
+        using var heartbeat = new RunHeartbeat(statusDir ?? cfg.RunDir, settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps, ports.Device, HeartbeatPeriod);
         var observers = new ObserverFanOut(metrics, meter, heartbeat);
         ports.ObserveEvaluations(observers);
         // Every ending of this attempt is also the heartbeat's last word (exit code 1 when failed, else 0).

@@ -112,6 +112,10 @@ public sealed class TrainingPorts : ITrainingPorts
         if (StepsPerEpoch == 0)
             throw new ConfigurationException($"Optim:BatchSize {batch} is larger than the training split ({_train.Count} images in {dataDir})");
         _trainer = ConfigMapping.CreateTrainer(cfg, StepsPerEpoch, _device, comm);
+        // solo-learn's online linear accuracy on labelled training data (attached before a resume restores its state).
+        if (cfg.Eval.OnlineLinear && _train.Manifest.FindSplit(cfg.Data.TrainSplit) is { Labelled: true })
+            _trainer.AttachProbe(new OnlineLinearProbe(((IBackbone)_trainer.Backbone).FeatureDim, _train.Classes.Count,
+                cfg.Run.MaxSteps > 0 ? cfg.Run.MaxSteps : cfg.Optim.Epochs * StepsPerEpoch, cfg.Run.Seed, _device));
         _evalNet = ConfigMapping.CreateFeatureNetwork(cfg, _device);
 
         var cursor = new DataCursor(0, 0);

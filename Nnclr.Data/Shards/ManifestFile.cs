@@ -32,18 +32,12 @@ public static class ManifestFile
         return m;
     }
 
-    /// <summary>Writes <paramref name="m"/> to temp then renames, so a reader sees the old manifest, or the new one whole.</summary>
+    /// <summary>Writes <paramref name="m"/> atomically (<see cref="AtomicFile"/>): a reader sees the old manifest, or the new one whole.</summary>
     public static void Save(string datasetDir, DatasetManifest m)
     {
         var path = PathIn(datasetDir);
         Validate(m, path);
-        var tmp = path + ".tmp";
-        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-        {
-            JsonSerializer.Serialize(f, m, Options);
-            f.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.Write(path, f => JsonSerializer.Serialize(f, m, Options));
     }
 
     private static void Validate(DatasetManifest m, string path)

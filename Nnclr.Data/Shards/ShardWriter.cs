@@ -7,14 +7,16 @@ namespace Nnclr.Data.Shards;
 /// <summary>
 /// Writes one shard file: fixed-size HWC uint8 RGB images with labels in LZ4 blocks (raw codec), or variable-length
 /// JPEG records with labels and source paths (jpeg codec); an xxHash64 per block.
-/// Bytes go to <c>path.tmp</c>; <see cref="Complete"/> writes index and header, fsyncs and renames, so a
+/// Bytes go to an <see cref="AtomicFile"/> write; <see cref="Complete"/> writes index and header and commits it, so a
 /// shard that exists under its final name is always whole. Disposing without completing deletes the temp file.
 /// </summary>
 public sealed class ShardWriter : IDisposable
 {
     // Final path; nothing exists there until Complete succeeds.
     private readonly string _path;
-    // Temp file being written; null once completed or disposed.
+    // The atomic write of the shard; null once completed or disposed.
+    private AtomicFile.Pending? _pending;
+    // Its temp file's stream; null once completed or disposed.
     private FileStream? _file;
     // Index entries so far: (offset, compressed length, record count, hash), in block order.
     private readonly List<(long Offset, int Length, int Count, ulong Hash)> _index = [];
@@ -42,7 +44,8 @@ public sealed class ShardWriter : IDisposable
         _path = path;
         Height = height; Width = width; RecordsPerBlock = recordsPerBlock;
         _imageBytes = height * width * 3;
-        _file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        _pending = AtomicFile.Begin(path);
+        _file = _pending.Stream;
         _file.Write(new byte[ShardLayout.HeaderBytes]);
     }
 
@@ -117,19 +120,16 @@ public sealed class ShardWriter : IDisposable
         ShardLayout.WriteHeader(header, Height, Width, _count, RecordsPerBlock, _index.Count, indexOffset, classHash, Codec);
         file.Position = 0;
         file.Write(header);
-        file.Flush(flushToDisk: true);
-        long length = file.Length;
-        file.Dispose();
+        long length = _pending!.Commit();
+        _pending = null;
         _file = null;
-        File.Move(_path + ".tmp", _path, overwrite: true);
         return length;
     }
 
     public void Dispose()
     {
-        if (_file is null) return;
-        _file.Dispose();
+        _pending?.Dispose(); // not completed: the temp file goes, the target is untouched
+        _pending = null;
         _file = null;
-        File.Delete(_path + ".tmp");
     }
 }

@@ -63,17 +63,9 @@ public static class EvalTarget
 
     private static (TrainerState, CheckpointMeta, string) ReadCheckpoint(string path)
     {
-        if (Directory.Exists(path))
-        {
-            var dir = Directory.Exists(Path.Combine(path, "checkpoints")) ? Path.Combine(path, "checkpoints") : path;
-            var run = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)) == "checkpoints" ? RunIdentity.Load(Path.GetDirectoryName(Path.GetFullPath(dir))!, w => Console.Error.WriteLine("warning: " + w)) : null;
-            var latest = new CheckpointDirectory(dir, keepLast: int.MaxValue, run)
-                .LoadLatestValid(w => Console.Error.WriteLine("warning: " + w)) // the run's own newest, when the folder has run.json
-                ?? throw new CliException($"--checkpoint: no valid checkpoint in {dir}");
-            return (latest.State, latest.Meta, latest.Path);
-        }
-        if (!File.Exists(path)) throw new CliException($"--checkpoint: {path} does not exist");
-        var (state, meta) = CheckpointFile.Read(path);
-        return (state, meta, Path.GetFullPath(path));
+        if (!Directory.Exists(path) && !File.Exists(path)) throw new CliException($"--checkpoint: {path} does not exist");
+        // A folder: the run's own newest valid checkpoint, when it has run.json.
+        try { return CheckpointLocator.Latest(path, w => Console.Error.WriteLine("warning: " + w)); }
+        catch (CheckpointFormatException e) when (Directory.Exists(path)) { throw new CliException($"--checkpoint: {e.Message}"); }
     }
 }

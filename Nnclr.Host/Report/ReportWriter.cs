@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Nnclr.Model;
 
 namespace Nnclr.Host.Report;
 
@@ -7,7 +8,7 @@ internal static partial class ReportWriter
 {
     public static void TryWrite(string runDir, ILogger logger)
     {
-        if (!File.Exists(Path.Combine(runDir, "metrics.jsonl"))) return; // the run never logged an interval
+        if (!File.Exists(new RunDirectory(runDir).Metrics)) return; // the run never logged an interval
         try { ReportWritten(logger, RunReport.Write(runDir)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or TypeInitializationException or DllNotFoundException)
         {

@@ -1,3 +1,4 @@
+using Nnclr.Model;
 using System.Text.Json;
 
 namespace Nnclr.Host.Report;
@@ -27,8 +28,9 @@ public sealed class RunRecord
     /// <summary>Reads <paramref name="runDir"/>; throws <see cref="FileNotFoundException"/> when it has no metrics.jsonl.</summary>
     public static RunRecord Load(string runDir)
     {
-        var dir = Path.GetFullPath(runDir);
-        var metrics = Path.Combine(dir, "metrics.jsonl");
+        var run = new RunDirectory(runDir);
+        var dir = run.Root;
+        var metrics = run.Metrics;
         if (!File.Exists(metrics)) throw new FileNotFoundException($"{dir}: no metrics.jsonl (not a run directory, or no interval logged yet)");
         var intervals = new List<Interval>();
         var evaluations = new List<Evaluation>();
@@ -47,7 +49,7 @@ public sealed class RunRecord
         return new RunRecord
         {
             RunDir = dir, Intervals = intervals, Evaluations = evaluations,
-            Config = TryJson(Path.Combine(dir, "config.resolved.json")), Summary = TryJson(Path.Combine(dir, "summary.json")),
+            Config = TryJson(run.ResolvedConfig), Summary = TryJson(run.Summary),
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Nnclr.Model;
 using Nnclr.Pipeline.Metrics;
 
 namespace Nnclr.Host.Status;
@@ -20,9 +21,10 @@ public sealed record RunHealth(string RunDir, RunStatus? Status, string State, b
     /// <summary>Reads <paramref name="runDir"/>; throws <see cref="FileNotFoundException"/> when it holds neither status.json nor summary.json.</summary>
     public static RunHealth Read(string runDir, DateTimeOffset? now = null)
     {
-        var dir = Path.GetFullPath(runDir);
-        var statusPath = Path.Combine(dir, RunHeartbeat.FileName);
-        var summaryPath = Path.Combine(dir, "summary.json");
+        var run = new RunDirectory(runDir);
+        var dir = run.Root;
+        var statusPath = run.Status;
+        var summaryPath = run.Summary;
         RunStatus? status = File.Exists(statusPath) ? RunStatus.Parse(ReadShared(statusPath), statusPath) : null;
         JsonElement? summary = null;
         if (File.Exists(summaryPath))
@@ -31,7 +33,7 @@ public sealed record RunHealth(string RunDir, RunStatus? Status, string State, b
             catch (JsonException e) { throw new InvalidDataException($"{summaryPath}: not valid JSON: {e.Message}", e); }
         }
         if (status is null && summary is null)
-            throw new FileNotFoundException($"{dir}: no run here (neither {RunHeartbeat.FileName} nor summary.json)");
+            throw new FileNotFoundException($"{dir}: no run here (neither {RunDirectory.StatusFile} nor {RunDirectory.SummaryFile})");
 
         var at = now ?? DateTimeOffset.UtcNow;
         bool alive = status is not null && IsAlive(status);

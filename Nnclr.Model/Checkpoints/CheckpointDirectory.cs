@@ -1,4 +1,5 @@
 using System.Globalization;
+using Nnclr.Data;
 
 namespace Nnclr.Model;
 
@@ -46,7 +47,7 @@ public sealed class CheckpointDirectory
     {
         System.IO.Directory.CreateDirectory(_dir);
         if (Run is not null) { meta.RunId = Run.RunId; meta.ConfigHash = Run.ConfigHash; }
-        foreach (var stale in System.IO.Directory.EnumerateFiles(_dir, Prefix + "*" + Extension + ".tmp")) File.Delete(stale);
+        foreach (var stale in System.IO.Directory.EnumerateFiles(_dir, Prefix + "*" + Extension + AtomicFile.TempSuffix)) File.Delete(stale);
         var step = meta.Step.ToString("D" + StepDigits, CultureInfo.InvariantCulture);
         var path = Path.Combine(_dir, Prefix + step + Extension);
         if (Run is not null && File.Exists(path) && OwnerOf(path) != Run.RunId)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using K4os.Hash.xxHash;
+using Nnclr.Data;
 
 namespace Nnclr.Model;
 
@@ -10,7 +11,7 @@ namespace Nnclr.Model;
 /// <code>
 /// "NNCLRCKP" | int32 version | int64 H | H bytes of UTF-8 JSON header (meta + tensor table) | tensor bytes | uint64 XXH64 of all before it
 /// </code>
-/// Written to "PATH.tmp", flushed and fsynced, renamed over PATH, directory fsynced. Reading checks magic,
+/// Written by <see cref="AtomicFile"/> (temp, fsync, rename, directory fsync). Reading checks magic,
 /// version, sizes and the checksum before it parses anything, and allocates only what the verified file holds.
 /// Nothing in a checkpoint is ever executed.
 /// </summary>
@@ -59,39 +60,23 @@ public static class CheckpointFile
             offset += t.Data.LongLength;
         }
         var headerBytes = JsonSerializer.SerializeToUtf8Bytes(header);
-        var full = Path.GetFullPath(path);
-        var temp = full + ".tmp";
-        var hash = new XXH64();
-        try
-        {
-            WriteTemp(temp, state, headerBytes, version, hash);
-        }
-        catch
-        {
-            // Disk full, I/O error: leave nothing half-written behind; the previous checkpoint is untouched.
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
-        File.Move(temp, full, overwrite: true);
-        DirectorySync.Flush(Path.GetDirectoryName(full)!);
+        // Disk full, I/O error: the atomic write leaves nothing half-written behind; the previous checkpoint is untouched.
+        AtomicFile.Write(path, fs => WriteBody(fs, state, headerBytes, version), BufferSize);
     }
 
-    private static void WriteTemp(string temp, TrainerState state, byte[] headerBytes, int version, XXH64 hash)
+    private static void WriteBody(FileStream fs, TrainerState state, byte[] headerBytes, int version)
     {
-        using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize))
-        {
-            Span<byte> prefix = stackalloc byte[PrefixSize];
-            Magic.CopyTo(prefix);
-            BinaryPrimitives.WriteInt32LittleEndian(prefix[8..], version);
-            BinaryPrimitives.WriteInt64LittleEndian(prefix[12..], headerBytes.LongLength);
-            Put(fs, hash, prefix);
-            Put(fs, hash, headerBytes);
-            foreach (var t in state.Tensors) Put(fs, hash, t.Data);
-            Span<byte> trailer = stackalloc byte[TrailerSize];
-            BinaryPrimitives.WriteUInt64LittleEndian(trailer, hash.Digest());
-            fs.Write(trailer);
-            fs.Flush(flushToDisk: true);
-        }
+        var hash = new XXH64();
+        Span<byte> prefix = stackalloc byte[PrefixSize];
+        Magic.CopyTo(prefix);
+        BinaryPrimitives.WriteInt32LittleEndian(prefix[8..], version);
+        BinaryPrimitives.WriteInt64LittleEndian(prefix[12..], headerBytes.LongLength);
+        Put(fs, hash, prefix);
+        Put(fs, hash, headerBytes);
+        foreach (var t in state.Tensors) Put(fs, hash, t.Data);
+        Span<byte> trailer = stackalloc byte[TrailerSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(trailer, hash.Digest());
+        fs.Write(trailer);
     }
 
     private static void Put(FileStream fs, XXH64 hash, ReadOnlySpan<byte> bytes)

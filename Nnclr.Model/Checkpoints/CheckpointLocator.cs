@@ -24,9 +24,7 @@ public static class CheckpointLocator
             var (state, meta) = CheckpointFile.Read(path);
             return (state, meta, System.IO.Path.GetFullPath(path));
         }
-        var dir = Directory.Exists(System.IO.Path.Combine(path, "checkpoints")) ? System.IO.Path.Combine(path, "checkpoints") : path;
-        var run = System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(dir)) == "checkpoints"
-            ? RunIdentity.Load(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(dir))!, warn) : null;
+        var run = RunDirectory.ForCheckpoints(path, out var dir) is { } runDir ? RunIdentity.Load(runDir.Root, warn) : null;
         var latest = new CheckpointDirectory(dir, keepLast: int.MaxValue, run).LoadLatestValid(warn)
             ?? throw new CheckpointFormatException(dir, "folder holds no valid checkpoint (ckpt-*.nnclr)");
         return (latest.State, latest.Meta, latest.Path);

@@ -19,7 +19,7 @@ public static class RunCheckpoints
         string runDir, int keepLast, string configJson, bool resume, Action<string> warn,
         Func<TrainerState, string?>? usable = null, IEnumerable<string>? allowedChanges = null)
     {
-        var checkpoints = Path.Combine(Path.GetFullPath(runDir), "checkpoints");
+        var checkpoints = new RunDirectory(runDir).Checkpoints;
         if (resume)
         {
             var stored = RunIdentity.Load(runDir, warn);

@@ -1,4 +1,5 @@
 using Parquet.Serialization;
+using Nnclr.Data;
 
 namespace Nnclr.Model;
 
@@ -17,14 +18,12 @@ public static class EmbeddingParquet
         public float[] Embedding { get; set; } = [];
     }
 
-    /// <summary>Writes <paramref name="set"/> to <paramref name="path"/> via a temp file and rename.</summary>
+    /// <summary>Writes <paramref name="set"/> to <paramref name="path"/> atomically (<see cref="AtomicFile"/>).</summary>
     public static void Write(EmbeddingSet set, string path)
     {
         var rows = Enumerable.Range(0, set.Count).Select(i => new Row { Path = set.Paths[i], Embedding = set.Row(i).ToArray() }).ToList();
         var full = System.IO.Path.GetFullPath(path);
-        using (var fs = new FileStream(full + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-            ParquetSerializer.SerializeAsync(rows, fs).GetAwaiter().GetResult();
-        File.Move(full + ".tmp", full, overwrite: true);
+        AtomicFile.Write(full, fs => ParquetSerializer.SerializeAsync(rows, fs).GetAwaiter().GetResult(), 1 << 20);
     }
 
     /// <summary>Reads a file written by <see cref="Write"/>.</summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Nnclr.Data;
 
 namespace Nnclr.Model;
 
@@ -63,7 +64,7 @@ public sealed partial class EmbeddingSet
         int total = 10 + header.Length + 1;
         header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
         var full = Path.GetFullPath(path);
-        using (var fs = new FileStream(full + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        AtomicFile.Write(full, fs =>
         {
             fs.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
             Span<byte> len = stackalloc byte[2];
@@ -77,11 +78,9 @@ public sealed partial class EmbeddingSet
                 for (int j = 0; j < Dim; j++) BinaryPrimitives.WriteSingleLittleEndian(row.AsSpan(j * 4), r[j]);
                 fs.Write(row);
             }
-        }
-        File.Move(full + ".tmp", full, overwrite: true);
+        }, 1 << 20);
         var paths = PathsFileFor(full);
-        File.WriteAllText(paths + ".tmp", Paths.Count == 0 ? "" : string.Join('\n', Paths) + "\n", new UTF8Encoding(false));
-        File.Move(paths + ".tmp", paths, overwrite: true);
+        AtomicFile.WriteAllText(paths, Paths.Count == 0 ? "" : string.Join('\n', Paths) + "\n");
         return [full, paths];
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using Nnclr.Data;
 
 namespace Nnclr.Model;
 
@@ -88,8 +89,7 @@ public static class SafetensorsExporter
         // The data section starts 8-aligned: pad the header with spaces, as the reference writer does.
         while (headerStream.Length % 8 != 0) headerStream.WriteByte((byte)' ');
         var full = Path.GetFullPath(path);
-        var temp = full + ".tmp";
-        using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        AtomicFile.Write(full, fs =>
         {
             Span<byte> len = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)headerStream.Length);
@@ -97,8 +97,6 @@ public static class SafetensorsExporter
             headerStream.Position = 0;
             headerStream.CopyTo(fs);
             foreach (var t in sorted) fs.Write(t.Data);
-            fs.Flush(flushToDisk: true);
-        }
-        File.Move(temp, full, overwrite: true);
+        }, 1 << 20);
     }
 }

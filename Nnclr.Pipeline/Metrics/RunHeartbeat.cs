@@ -1,3 +1,4 @@
+using Nnclr.Data;
 using Nnclr.Model;
 using System.Diagnostics;
 using System.Text;
@@ -14,9 +15,6 @@ namespace Nnclr.Pipeline.Metrics;
 /// </summary>
 public sealed class RunHeartbeat : IPipelineObserver, IEvaluationObserver, IDisposable
 {
-    /// <summary>The file's name in the run directory.</summary>
-    public const string FileName = "status.json";
-
     // status.json's path.
     private readonly string _path;
     // Images per step, for the ETA.
@@ -32,7 +30,7 @@ public sealed class RunHeartbeat : IPipelineObserver, IEvaluationObserver, IDisp
 
     public RunHeartbeat(string runDir, int batchSize, long startStep, long totalSteps, string device, TimeSpan period)
     {
-        _path = Path.Combine(runDir, FileName);
+        _path = new RunDirectory(runDir).Status;
         _batchSize = batchSize;
         using var self = Process.GetCurrentProcess();
         var now = DateTimeOffset.UtcNow;
@@ -63,6 +61,7 @@ public sealed class RunHeartbeat : IPipelineObserver, IEvaluationObserver, IDisp
         s.Loss = double.IsFinite(m.Loss) ? m.Loss : null;
         s.LearningRate = m.LearningRate;
         s.NnAccuracy = m.NnAccuracy;
+        s.OnlineTop1 = double.IsFinite(m.OnlineTop1) ? m.OnlineTop1 : null;
         s.ImagesPerSecond = Math.Round(m.ImagesPerSecond, 2);
         s.Bottleneck = m.Stages.BottleneckStage;
         double stepsPerSecond = m.ImagesPerSecond / _batchSize;
@@ -104,9 +103,7 @@ public sealed class RunHeartbeat : IPipelineObserver, IEvaluationObserver, IDisp
             _status.UpdatedAt = DateTimeOffset.UtcNow;
             try
             {
-                var temp = _path + ".tmp";
-                File.WriteAllText(temp, _status.ToJson(), new UTF8Encoding(false));
-                File.Move(temp, _path, overwrite: true);
+                AtomicFile.WriteAllText(_path, _status.ToJson());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }

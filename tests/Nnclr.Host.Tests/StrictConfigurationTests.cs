@@ -95,12 +95,26 @@ public sealed class StrictConfigurationTests : IDisposable
         var e = Assert.Throws<ConfigurationException>(() => RunDirectoryGuard.Check(cfg, force: false, []));
         Assert.Contains($"run directory {cfg.RunDir} holds another run (metrics.jsonl, checkpoints)", e.Message);
 
+        // Every file a run writes, each with its own content.
+        string[] runFiles = ["run.json", "config.resolved.json", "metrics.jsonl", "status.json", "summary.json", "checkpoints/ckpt-000000000001.nnclr",
+            "tensorboard/events.out.tfevents.1.host", "report/report.html", "report/loss.png"];
+        foreach (var f in runFiles.Where(f => f != "metrics.jsonl" && !f.StartsWith("checkpoints/", StringComparison.Ordinal)))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(cfg.RunDir, f))!);
+            File.WriteAllText(Path.Combine(cfg.RunDir, f), "content of " + f);
+        }
+        File.WriteAllText(Path.Combine(cfg.RunDir, "checkpoints", "ckpt-000000000001.nnclr"), "content of checkpoints/ckpt-000000000001.nnclr");
+        File.WriteAllText(Path.Combine(cfg.RunDir, "metrics.jsonl"), "content of metrics.jsonl");
+
         var moved = RunDirectoryGuard.Check(cfg, force: true, []);
         Assert.NotNull(moved);
         Assert.Matches(@"previous-\d{8}T\d{6}Z$", moved);
-        Assert.Equal("{\"step\":1}\n", File.ReadAllText(Path.Combine(moved, "metrics.jsonl")));
-        Assert.True(File.Exists(Path.Combine(moved, "checkpoints", "ckpt-000000000001.nnclr")));
-        Assert.False(File.Exists(Path.Combine(cfg.RunDir, "metrics.jsonl")));
+        foreach (var f in runFiles)
+        {
+            Assert.Equal("content of " + f, File.ReadAllText(Path.Combine(moved, f)));
+            Assert.False(File.Exists(Path.Combine(cfg.RunDir, f)), $"{f} was left in the run directory");
+        }
+        Assert.Equal(new[] { "notes.txt", Path.GetFileName(moved)! }, Directory.GetFileSystemEntries(cfg.RunDir).Select(e => Path.GetFileName(e)).Order(StringComparer.Ordinal));
         Assert.True(File.Exists(Path.Combine(cfg.RunDir, "notes.txt"))); // not a run file: left where it is
         Assert.Null(RunDirectoryGuard.Check(cfg, force: false, [])); // free again
     }

@@ -3,6 +3,7 @@ using Nnclr.Host.Cli;
 using Nnclr.Host.Configuration;
 using Nnclr.Host.Hosting;
 using Nnclr.Host.Report;
+using Nnclr.Model;
 using Nnclr.Pipeline.Tests.Fakes;
 
 namespace Nnclr.Host.Tests;
@@ -74,7 +75,7 @@ public sealed class TelemetryConfigTests : IDisposable
         var h = Nnclr.Host.Status.RunHealth.Read(_runDir);
         Assert.Equal("completed", h.State);
         Assert.Equal(12, h.Status!.Step);
-        Assert.True(File.Exists(Path.Combine(_runDir, RunReport.FolderName, "report.html")));
-        Assert.True(File.Exists(Path.Combine(_runDir, RunReport.FolderName, "loss.png")));
+        Assert.True(File.Exists(Path.Combine(_runDir, RunDirectory.ReportFolder, "report.html")));
+        Assert.True(File.Exists(Path.Combine(_runDir, RunDirectory.ReportFolder, "loss.png")));
     }
 }

@@ -34,6 +34,11 @@ public sealed class RunIdentityProcessTests(DemoData demo) : IClassFixture<DemoD
             Assert.Contains("--force", p.Output);
         }
         Assert.Equal(metricsBefore, File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
+        var filesBefore = Snapshot(run);
+        foreach (var name in new[] { "run.json", "config.resolved.json", "metrics.jsonl", "status.json", "summary.json", "report/report.html" })
+            Assert.True(filesBefore.ContainsKey(name), $"the finished run has no {name}: {string.Join(", ", filesBefore.Keys)}");
+        Assert.Contains(filesBefore.Keys, k => k.StartsWith("checkpoints/", StringComparison.Ordinal));
+        Assert.Contains(filesBefore.Keys, k => k.StartsWith("tensorboard/", StringComparison.Ordinal));
 
         // --force moves the other run's files into previous-<utc>/ (nothing deleted) and starts afresh.
         using (var p = new NnclrProcess(demo.Root, [.. demo.TrainArgs(run, 20, 10), "--force"]))
@@ -41,7 +46,10 @@ public sealed class RunIdentityProcessTests(DemoData demo) : IClassFixture<DemoD
         var mine = RunIdentity.Load(run, w => Assert.Fail(w))!;
         Assert.NotEqual(other.RunId, mine.RunId);
         var previous = Assert.Single(Directory.GetDirectories(run, "previous-*"));
-        Assert.Equal(metricsBefore, File.ReadAllText(Path.Combine(previous, "metrics.jsonl")));
+        // Every file of the other run, status.json and report/ included, is in previous-<utc>/ byte for byte.
+        var filesMoved = Snapshot(previous);
+        Assert.Equal(filesBefore.Keys.Order(StringComparer.Ordinal), filesMoved.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, bytes) in filesBefore) Assert.True(bytes.AsSpan().SequenceEqual(filesMoved[name]), $"{name} changed on the way to {previous}");
         Assert.Equal(other.RunId, RunIdentity.Load(previous, w => Assert.Fail(w))!.RunId);
         Assert.Equal([20L, 30L], new CheckpointDirectory(Path.Combine(previous, "checkpoints"), 2, other).ListRun().Select(m => m.Step));
 
@@ -142,4 +150,11 @@ public sealed class RunIdentityProcessTests(DemoData demo) : IClassFixture<DemoD
         Assert.Contains("line 3, position", line);
         Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal)); // no stack trace
     }
+
+    // Every file under dir (previous-* folders left out) by its path relative to dir, with its bytes.
+    private static Dictionary<string, byte[]> Snapshot(string dir) =>
+        Directory.GetFiles(dir, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/'))
+            .Where(f => !f.StartsWith("previous-", StringComparison.Ordinal))
+            .ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(dir, f)), StringComparer.Ordinal);
 }

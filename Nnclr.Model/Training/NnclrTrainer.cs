@@ -100,7 +100,9 @@ public sealed class NnclrTrainer : IDisposable
         _generator = new Generator(unchecked((ulong)seed + 3));
         _support = new SupportSet(nnclr.SupportSetSize, model.ProjectorOut, batchSize, _generator, device, _wideType);
         CurrentLr = _schedule.At(0);
-        if (_collectives.WorldSize > 1)
+        // Any engine but the one-process one takes the collective path, at world 1 too (an engine asked for by name, e.g.
+        // NCCL on one GPU, is then exercised and measured against the one-process path: bench/gpu/nccl.sh).
+        if (_collectives is not SingleProcessCollectives)
         {
             if (model.SyncBatchNorm)
                 foreach (var bn in _net.modules().OfType<BatchNormLayer>()) bn.Ranks = _ranks;
@@ -199,7 +201,7 @@ public sealed class NnclrTrainer : IDisposable
         // The online linear probe on this rank's view-1 features, detached: nothing flows back into the backbone, and
         // its head is not among the averaged gradients (with several ranks each trains its own copy: monitoring only).
         var online = _probe?.Step(h1.detach(), labels)?.MoveToOuterDisposeScope();
-        if (_collectives.WorldSize == 1)
+        if (_collectives is SingleProcessCollectives)
         {
             var loss = NnclrLoss.Compute(nn1, p1, nn2, p2, _temperature, _loss);
             loss.backward();

@@ -16,6 +16,8 @@ T="bench trace --preset demo --device cuda --steps 20"   # tiny CNN: its full we
 timeout 90 $A $T --engine single --dump "$W/single.json" > "$W/trace_single.out" 2> "$W/trace_single.err"; echo "single rc $?" >> "$W/rc.txt"
 timeout 90 $A $T --engine nccl --dump "$W/nccl.json" > "$W/trace_nccl.out" 2> "$W/trace_nccl.err"; echo "nccl rc $?" >> "$W/rc.txt"
 timeout 90 $A $T --engine single --dump "$W/single2.json" > "$W/trace_single2.out" 2> "$W/trace_single2.err"; echo "single2 rc $?" >> "$W/rc.txt"
+timeout 90 $A $T --float64 --engine single --dump "$W/single64.json" > "$W/trace_single64.out" 2> "$W/trace_single64.err"; echo "single64 rc $?" >> "$W/rc.txt"
+timeout 90 $A $T --float64 --engine nccl --dump "$W/nccl64.json" > "$W/trace_nccl64.out" 2> "$W/trace_nccl64.err"; echo "nccl64 rc $?" >> "$W/rc.txt"
 S="bench step --preset cifar10-resnet18 --device cuda --batch-size 1024 --precision bf16 --channels-last true --steps 40 --warmup 10 --json"
 timeout 90 $A $S --set Run:Engine=single > "$W/step_single.out" 2> "$W/step_single.err"; echo "step single rc $?" >> "$W/rc.txt"
 timeout 90 $A $S --set Run:Engine=nccl > "$W/step_nccl.out" 2> "$W/step_nccl.err"; echo "step nccl rc $?" >> "$W/rc.txt"
@@ -41,9 +43,10 @@ def cmp(a, b):
     return {"values": len(fa), "max_abs_diff": max(abs(x - y) for x, y in zip(fa, fb))}
 r = {"trace_single": j("trace_single.out"), "trace_nccl": j("trace_nccl.out"),
      "weights_single_vs_nccl": cmp("single.json", "nccl.json"), "weights_single_vs_single": cmp("single.json", "single2.json"),
+     "weights_single_vs_nccl_float64": cmp("single64.json", "nccl64.json"),
      "step_single": j("step_single.out"), "step_nccl": j("step_nccl.out"), "collectives_nccl": j("coll_nccl.out"),
      "rc": open(os.path.join(w, "rc.txt")).read().splitlines()}
 print(json.dumps(r, indent=1)[:200000])
 PY
 tar -C "$W" -czf "$OUT/outputs.tgz" --exclude='*.json' . ; cp "$W/doctor.json" "$OUT/" 2>/dev/null
-cat "$W/rc.txt"; python3 -c "import json;r=json.load(open('$OUT/results.json'));print({k:r[k] for k in ('weights_single_vs_nccl','weights_single_vs_single')}); print([ (k, r[k].get('ms_per_step')) for k in ('step_single','step_nccl')])"
+cat "$W/rc.txt"; python3 -c "import json;r=json.load(open('$OUT/results.json'));print({k:r[k] for k in ('weights_single_vs_nccl','weights_single_vs_single','weights_single_vs_nccl_float64')}); print([ (k, r[k].get('ms_per_step')) for k in ('step_single','step_nccl')])"

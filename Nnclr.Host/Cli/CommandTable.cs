@@ -20,6 +20,7 @@ public static class CommandTable
         new BenchTraceCommand(),
         new EvalKnnCommand(),
         new EvalLinearCommand(),
+        new FinetuneCommand(),
         new ConfigShowCommand(),
         new EmbedCommand(),
         new NeighborsCommand(),

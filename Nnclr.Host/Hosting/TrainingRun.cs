@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Nnclr.Data;
 using Nnclr.Host.Configuration;
@@ -74,49 +72,16 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
     private static void WriteSummary(RunDirectory dir, ResolvedConfig cfg, string status, int exitCode, string? error,
         PipelineResult? result, StageReport? report, IReadOnlyDictionary<string, double>? final, DateTimeOffset startedAt, string? device)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        var summary = RunSummary.WithRunFacts(withLibTorch: device is not null) with
         {
-            w.WriteStartObject();
-            w.WriteString("preset", cfg.Run.Preset);
-            w.WriteString("status", status);
-            w.WriteNumber("exit_code", exitCode);
-            if (error is not null) w.WriteString("error", error);
-            w.WriteString("started_at", startedAt);
-            w.WriteString("finished_at", DateTimeOffset.UtcNow);
-            RunFacts.Write(w, withLibTorch: device is not null);
-            if (device is not null) w.WriteString("device", device);
-            w.WriteString("dataset", cfg.Data.Dataset);
-            w.WriteString("data_dir", DatasetLocator.DirectoryFor(cfg.Data));
-            if (result is not null)
-            {
-                w.WriteNumber("steps", result.Steps);
-                w.WriteNumber("epoch", result.Cursor.Epoch);
-                w.WriteNumber("elapsed_s", Math.Round(result.ElapsedSeconds, 3));
-                if (double.IsFinite(result.LastLoss)) w.WriteNumber("final_loss", result.LastLoss);
-                if (double.IsFinite(result.LastNnAccuracy)) w.WriteNumber("final_nn_acc", result.LastNnAccuracy);
-                if (result.LastCheckpoint is { } c)
-                {
-                    w.WriteStartObject("last_checkpoint");
-                    w.WriteNumber("step", c.Step);
-                    w.WriteNumber("cursor_epoch", c.Cursor.Epoch);
-                    w.WriteNumber("cursor_position", c.Cursor.Position);
-                    w.WriteEndObject();
-                }
-            }
-            if (final is not null)
-            {
-                w.WriteStartObject("final_eval");
-                foreach (var (name, value) in final) w.WriteNumber(name, value);
-                w.WriteEndObject();
-            }
-            if (report is not null)
-            {
-                w.WritePropertyName("stages");
-                report.WriteJson(w);
-            }
-            w.WriteEndObject();
-        }
-        AtomicFile.WriteAllBytes(dir.Summary, ms.ToArray());
+            Preset = cfg.Run.Preset, Status = status, ExitCode = exitCode, Error = error, StartedAt = startedAt, FinishedAt = DateTimeOffset.UtcNow,
+            Device = device, Dataset = cfg.Data.Dataset, DataDir = DatasetLocator.DirectoryFor(cfg.Data),
+            Steps = result?.Steps, Epoch = result?.Cursor.Epoch, ElapsedSeconds = result is null ? null : Math.Round(result.ElapsedSeconds, 3),
+            FinalLoss = result is not null && double.IsFinite(result.LastLoss) ? result.LastLoss : null,
+            FinalNnAccuracy = result is not null && double.IsFinite(result.LastNnAccuracy) ? result.LastNnAccuracy : null,
+            LastCheckpoint = result?.LastCheckpoint is { } c ? new SummaryCheckpoint(c.Step, c.Cursor.Epoch, c.Cursor.Position) : null,
+            FinalEval = final?.ToDictionary(), Stages = report?.ToRecord(),
+        };
+        summary.Save(dir);
     }
 }

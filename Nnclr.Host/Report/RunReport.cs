@@ -87,7 +87,7 @@ public static class RunReport
             s.MarkerSize = 9;
             s.LineWidth = phase == "periodic" ? 2 : 0;
         }
-        if (r.Summary?.FinalEval is { } fe && fe.TryGetValue("knn_top1_random_init", out var baseline))
+        if (r.Summary?.FinalEval?.KnnTop1RandomInit is { } baseline)
         {
             var h = plot.Add.HorizontalLine(baseline);
             h.LegendText = "random init";
@@ -184,7 +184,7 @@ public static class RunReport
             ];
             foreach (var (name, value) in rows)
                 if (value is not null) Row(sb, name, Scalar(value));
-            foreach (var (name, value) in s.FinalEval ?? []) Row(sb, name, Scalar(value));
+            foreach (var (name, value) in s.FinalEval?.Fields() ?? []) Row(sb, name, Scalar(value));
             if (s.Stages is { } st) Row(sb, "bottleneck (whole run)", st.Bottleneck ?? "null");
         }
         else

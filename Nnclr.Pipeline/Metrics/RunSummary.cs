@@ -42,7 +42,7 @@ public sealed record RunSummary
     [JsonPropertyName("final_nn_acc")] public double? FinalNnAccuracy { get; init; }
     [JsonPropertyName("last_checkpoint")] public SummaryCheckpoint? LastCheckpoint { get; init; }
     /// <summary>The final evaluation: accuracies in %, gains in points.</summary>
-    [JsonPropertyName("final_eval")] public Dictionary<string, double>? FinalEval { get; init; }
+    [JsonPropertyName("final_eval")] public FinalEvalPercent? FinalEval { get; init; }
     [JsonPropertyName("stages")] public StageTable? Stages { get; init; }
 
     /// <summary>This build's facts: version, commit, .NET, and libtorch's version when <paramref name="withLibTorch"/>.</summary>

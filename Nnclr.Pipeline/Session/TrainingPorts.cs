@@ -154,24 +154,16 @@ public sealed class TrainingPorts : ITrainingPorts
 
     public void ObserveEvaluations(IEvaluationObserver observer) => _evaluations = observer;
 
-    public IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop)
+    public FinalEvaluation? Finish(PipelineResult result, CancellationToken stop)
     {
-        var final = new Dictionary<string, double>();
         WaitForPeriodic(stop);
-        if (result.Stopped || _knn is null) return final; // a stop request must end promptly: no evaluation; no labels: no kNN
+        if (result.Stopped || _knn is null) return null; // a stop request must end promptly: no evaluation; no labels: no kNN
         _evalNet.CopyFrom(_trainer.Backbone);
         var (top1, top5) = _knn.Evaluate(_evalNet.Features, _device, cancel: stop);
-        final["knn_top1"] = Math.Round(100 * top1, 2);
-        final["knn_top5"] = Math.Round(100 * top5, 2);
-        if (_cfg.Eval.Baseline)
-        {
-            using var fresh = ConfigMapping.CreateFeatureNetwork(_cfg, _device);
-            var (b1, b5) = _knn.Evaluate(fresh.Features, _device, cancel: stop);
-            final["knn_top1_random_init"] = Math.Round(100 * b1, 2);
-            final["knn_top5_random_init"] = Math.Round(100 * b5, 2);
-            final["knn_top1_gain_points"] = Math.Round(100 * (top1 - b1), 2);
-        }
-        return final;
+        if (!_cfg.Eval.Baseline) return new FinalEvaluation(top1, top5);
+        using var fresh = ConfigMapping.CreateFeatureNetwork(_cfg, _device);
+        var (b1, b5) = _knn.Evaluate(fresh.Features, _device, cancel: stop);
+        return new FinalEvaluation(top1, top5, b1, b5);
     }
 
     // Waits for a periodic kNN still running (cancelling it on a stop); it owns _evalNet until it ends.

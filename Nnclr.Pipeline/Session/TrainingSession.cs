@@ -10,10 +10,11 @@ namespace Nnclr.Pipeline.Session;
 /// pipeline until done or stopped, runs the final evaluation, and on a NaN/Inf loss either ends failed or, with
 /// Run:OnNonFiniteLoss=rollback, resumes from the last good checkpoint (at most <see cref="MaxRollbacks"/> times).
 /// Interval metrics go to <paramref name="metricsPath"/> (metrics.jsonl) and <paramref name="tensorBoardDir"/>.
-/// Host's TrainingRun owns the run directory and turns the <see cref="SessionOutcome"/> into summary.json and an exit code.
+/// Host's training service owns the run directory and turns the <see cref="RunResult"/> into summary.json and an exit code.
 /// </summary>
+/// <param name="exitCodeOf">The host's one mapping of a result to the process exit code (status.json records it).</param>
 public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFactory, ILogger logger, TextWriter? progress,
-    string metricsPath, string tensorBoardDir)
+    string metricsPath, string tensorBoardDir, Func<RunResult, int> exitCodeOf)
 {
     /// <summary>Rollbacks allowed per run before a NaN loss is fatal.</summary>
     public const int MaxRollbacks = 2;
@@ -22,7 +23,7 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
     /// Runs to the end; <paramref name="stop"/> (SIGTERM, Ctrl-C) ends it after the current step with a checkpoint.
     /// A failure to build the ports (bad configuration, missing data, a device that does not load) is thrown.
     /// </summary>
-    public async Task<SessionOutcome> RunAsync(TrainingConfig config, CancellationToken stop)
+    public async Task<RunResult> RunAsync(TrainingConfig config, CancellationToken stop)
     {
         var current = config;
         for (int attempt = 0; ; attempt++)
@@ -37,7 +38,7 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
     /// <summary>How often status.json is rewritten when nothing else happens.</summary>
     public static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
 
-    private async Task<SessionOutcome> RunOnceAsync(TrainingConfig cfg, CancellationToken stop)
+    private async Task<RunResult> RunOnceAsync(TrainingConfig cfg, CancellationToken stop)
     {
         using var ports = portsFactory(cfg);
         long total = cfg.Run.MaxSteps > 0 ? cfg.Run.MaxSteps : cfg.Optim.Epochs * ports.StepsPerEpoch;
@@ -63,10 +64,10 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
         using var heartbeat = new RunHeartbeat(cfg.RunDir, settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps, ports.Device, HeartbeatPeriod);
         var observers = new ObserverFanOut(metrics, meter, heartbeat);
         ports.ObserveEvaluations(observers);
-        // Every ending of this attempt is also the heartbeat's last word (exit code 1 when failed, else 0).
-        SessionOutcome End(SessionOutcome o)
+        // Every ending of this attempt is also the heartbeat's last word.
+        RunResult End(RunResult o)
         {
-            heartbeat.End(o.Status, o.Failed ? 1 : 0, o.Error);
+            heartbeat.End(o.Status, exitCodeOf(o), o.Error);
             return o with { Device = ports.Device };
         }
         using var pipeline = new TrainingPipeline(settings, ports.Source, ports.Augmenter, ports.Trainer, ports.Checkpoints, observers);
@@ -79,9 +80,9 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
         catch (PipelineException e)
         {
             SessionLog.Failed(logger, e.Message);
-            return End(new SessionOutcome("failed", e.Message, null, pipeline.Report(), null, e.InnerException is NonFiniteLossException));
+            return End(RunResult.Failed(RunFailure.Run, e.Message, null, pipeline.Report(), e.InnerException is NonFiniteLossException));
         }
-        IReadOnlyDictionary<string, double> final;
+        FinalEvaluation? final;
         bool stopped = result.Stopped;
         heartbeat.SetState("evaluating");
         var finishing = System.Diagnostics.Stopwatch.StartNew();
@@ -91,27 +92,26 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
         {
             final = ports.Finish(result, stop);
             SessionLog.PhaseDone(logger, "final evaluation", finishing.Elapsed.TotalSeconds);
-            if (final.TryGetValue("knn_top1", out var top1))
-                observers.OnEvaluation(new EvaluationResult("knn", "final", result.Steps, result.Cursor.Epoch, top1 / 100,
-                    final.TryGetValue("knn_top5", out var top5) ? top5 / 100 : double.NaN, finishing.Elapsed.TotalSeconds));
+            if (final is not null)
+                observers.OnEvaluation(new EvaluationResult("knn", "final", result.Steps, result.Cursor.Epoch, final.Top1, final.Top5, finishing.Elapsed.TotalSeconds));
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // SIGTERM during the final evaluation: the checkpoints are on disk; the evaluation is abandoned.
-            final = new Dictionary<string, double>();
+            final = null;
             stopped = true;
         }
         catch (Exception e)
         {
             var message = $"final evaluation failed: {e.Message}";
             SessionLog.Failed(logger, message);
-            return End(new SessionOutcome("failed", message, result, result.Report, null));
+            return End(RunResult.Failed(RunFailure.Run, message, result, result.Report));
         }
         FinalEvalLog.Write(logger, final);
-        string status = stopped ? "stopped" : "completed";
+        var outcome = new RunResult(stopped ? RunEnd.Stopped : RunEnd.Completed, RunFailure.None, null, result, result.Report, final);
         double imagesPerSecond = result.ElapsedSeconds > 0 ? (result.Steps - settings.StartStep) * settings.Geometry.BatchSize / result.ElapsedSeconds : 0;
-        SessionLog.Finished(logger, status, result.Steps, result.ElapsedSeconds, imagesPerSecond, result.Report.BottleneckStage ?? "");
+        SessionLog.Finished(logger, outcome.Status, result.Steps, result.ElapsedSeconds, imagesPerSecond, result.Report.BottleneckStage ?? "");
         StageTableOutput.Write(logger, progress, result.Report.ToTable());
-        return End(new SessionOutcome(status, null, result, result.Report, final));
+        return End(outcome);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Nnclr.Model;
 using Nnclr.Pipeline.Metrics;
 using Nnclr.Pipeline.Ports;
+using Nnclr.Pipeline.Session;
 
 namespace Nnclr.Pipeline.Tests.Metrics;
 
@@ -78,7 +79,7 @@ public sealed class RunRecordsTests : IDisposable
         {
             Preset = "demo", Status = "completed", ExitCode = 0, StartedAt = At, FinishedAt = At.AddSeconds(5), Version = "1.0.0", Dotnet = "10.0.0",
             Host = "h", Dataset = "digits", DataDir = "/d", Steps = 10, Epoch = 1, ElapsedSeconds = 5.5,
-            LastCheckpoint = new SummaryCheckpoint(10, 1, 0), FinalEval = new() { ["knn_top1"] = 90.5 },
+            LastCheckpoint = new SummaryCheckpoint(10, 1, 0), FinalEval = FinalEvalPercent.From(new FinalEvaluation(0.905, 0.99)),
             Stages = Interval(10, 1).Stages.ToRecord(),
         };
         summary.Save(_run);
@@ -88,8 +89,8 @@ public sealed class RunRecordsTests : IDisposable
         Assert.DoesNotContain("\"commit\"", text);
         Assert.Contains("\"alloc_bytes_per_item\": null", text); // not measured: written as null, as the stage table always was
         var back = RunSummary.Load(_run)!;
-        Assert.Equal(summary with { FinalEval = null, Stages = null }, back with { FinalEval = null, Stages = null });
-        Assert.Equal(90.5, back.FinalEval!["knn_top1"]);
+        Assert.Equal(summary with { Stages = null }, back with { Stages = null });
+        Assert.Contains("\"final_eval\": {\n    \"knn_top1\": 90.5,\n    \"knn_top5\": 99\n  },", text); // no baseline: no baseline fields
         Assert.Equal(summary.Stages!.Stages, back.Stages!.Stages);
         Assert.Equal(summary.Stages.Bottleneck, back.Stages.Bottleneck);
     }
@@ -100,5 +101,14 @@ public sealed class RunRecordsTests : IDisposable
         File.WriteAllText(_run.Summary, "{\"status\": ");
         var e = Assert.Throws<InvalidDataException>(() => RunSummary.Load(_run));
         Assert.Contains(_run.Summary, e.Message);
+    }
+
+    [Fact]
+    public void FinalEvalPercent_FromFractions_PercentWithTwoDecimalsAndTheGainInPoints()
+    {
+        var pct = FinalEvalPercent.From(new FinalEvaluation(0.41256, 0.8, 0.3, 0.6));
+        Assert.Equal([new("knn_top1", 41.26), new("knn_top5", 80), new("knn_top1_random_init", 30), new("knn_top5_random_init", 60), new("knn_top1_gain_points", 11.26)],
+            pct.Fields());
+        Assert.Equal(["knn_top1", "knn_top5"], FinalEvalPercent.From(new FinalEvaluation(0.5, 0.9)).Fields().Select(f => f.Key));
     }
 }

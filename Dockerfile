@@ -22,16 +22,21 @@ COPY . .
 ARG NNCLR_COMMIT=""
 RUN dotnet publish Nnclr.Host/Nnclr.Host.csproj -c Release -r linux-x64 --self-contained --no-restore \
       -p:TorchBackend=cuda ${NNCLR_COMMIT:+-p:SourceRevisionId=$NNCLR_COMMIT} -o /app \
- && rm -f /app/*.pdb /app/createdump /app/libmscordaccore.so /app/libmscordbi.so
+ && rm -f /app/*.pdb /app/createdump /app/libmscordaccore.so /app/libmscordbi.so \
+ && mv /app/nnclr /app/nnclr-host \
+ && install -m 755 scripts/published-nnclr.sh /app/nnclr \
+ && install -m 644 scripts/allocator.sh /app/nnclr-allocator.sh
 
 # Stage 2: CUDA runtime (driver libraries come from the host through the NVIDIA container toolkit;
 # the libtorch-cuda package brings its own cuDNN/cuBLAS). Ubuntu 24.04's libstdc++ (GCC 14)
 # provides GLIBCXX_3.4.32, which TorchSharp 0.107 needs. libturbojpeg (Ubuntu's name for libjpeg-turbo's TurboJPEG
 # library) decodes JPEG datasets with SIMD, ~1.5x faster than SkiaSharp's bundled decoder (same pixels).
-# fonts-dejavu-core: the run report's chart labels.
+# fonts-dejavu-core: the run report's chart labels. libtcmalloc-minimal4t64 (Ubuntu 24.04's name for Debian's
+# libtcmalloc-minimal4): /opt/nnclr/nnclr (scripts/published-nnclr.sh) runs the host with tcmalloc, which keeps
+# libtorch's freed host memory for reuse where glibc malloc unmaps it (README, "Memory allocator").
 FROM nvidia/cuda:12.8.1-base-ubuntu24.04
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libgomp1 ca-certificates libturbojpeg fonts-dejavu-core \
+ && apt-get install -y --no-install-recommends libgomp1 ca-certificates libturbojpeg libtcmalloc-minimal4t64 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 nnclr \
  && mkdir -p /work && chown nnclr:nnclr /work

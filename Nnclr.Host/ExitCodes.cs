@@ -1,5 +1,6 @@
 using Nnclr.Host.Cli;
 using Nnclr.Host.Configuration;
+using Nnclr.Model.Distributed;
 using Nnclr.Model.Runtime;
 using Nnclr.Pipeline.Session;
 
@@ -39,7 +40,7 @@ public static class ExitCodes
         OperationCanceledException when cancelled => Interrupted,
         CliException => Usage,
         TorchLoadException => TorchMissing,
-        DeviceUnavailableException => Usage,
+        DeviceUnavailableException or DistributedLaunchException => Usage,
         _ when NnclrConfiguration.Describe(e) is not null => Usage,
         _ => RunFailed,
     };

@@ -1,5 +1,6 @@
 using Nnclr.Host.Cli;
 using Nnclr.Host.Configuration;
+using Nnclr.Model.Distributed;
 using Nnclr.Model.Runtime;
 
 namespace Nnclr.Host;
@@ -33,11 +34,11 @@ public static class Program
         // Bad data, a damaged checkpoint, I/O: one line that names the file or setting (the exception messages do);
         // NNCLR_DEBUG=1 shows the stack trace of an unexpected error instead. The exit code: ExitCodes.Of.
         catch (Exception e) when ((e is OperationCanceledException && cts.IsCancellationRequested) || e is CliException or TorchLoadException
-            or ConfigurationException or DeviceUnavailableException || Environment.GetEnvironmentVariable("NNCLR_DEBUG") is not "1")
+            or ConfigurationException or DeviceUnavailableException or DistributedLaunchException || Environment.GetEnvironmentVariable("NNCLR_DEBUG") is not "1")
         {
             int code = ExitCodes.Of(e, cts.IsCancellationRequested);
             if (code == ExitCodes.Interrupted) Console.Error.WriteLine($"nnclr {command.Name}: stopped");
-            else if (e is ConfigurationException or DeviceUnavailableException)
+            else if (e is ConfigurationException or DeviceUnavailableException or DistributedLaunchException)
                 foreach (var line in e.Message.Split('\n')) Console.Error.WriteLine($"nnclr {command.Name}: {line}");
             else Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
             if (e is CliException) Console.Error.WriteLine(command.Options is null ? command.Usage : $"Run 'nnclr {command.Name} --help' for its options.");

@@ -8,10 +8,16 @@
 #     and asks. Ubuntu 22.04 gets its route printed (toolchain PPA or the Docker image); anywhere else
 #     we print the exact fix and exit non-zero.
 #  3. the torch backend ./nnclr will build for this machine (scripts/backend.sh), printed.
-#  Optional, never fatal: libjpeg-turbo's TurboJPEG library (Debian's libturbojpeg0), which decodes JPEG datasets
-#  about 1.5x faster than SkiaSharp's bundled copy (no SIMD) with the same pixels; installed with apt when unattended
-#  as root on Debian/Ubuntu, otherwise the command is printed.
-# Test hooks: NNCLR_OS_RELEASE (an os-release file), NNCLR_LIBSTDCXX (the libstdc++ to check),
+#  Optional, never fatal, installed with apt when unattended as root on Debian/Ubuntu (after one `apt-get update`: a
+#  fresh machine's package lists are stale), otherwise the command is printed:
+#   - tcmalloc (Debian's libtcmalloc-minimal4): ./nnclr runs libtorch with it (scripts/allocator.sh), about 2x faster
+#     on CPU than glibc malloc, which unmaps libtorch's large tensors and faults them in again every step;
+#   - libjpeg-turbo's TurboJPEG library (Debian's libturbojpeg0), which decodes JPEG datasets about 1.5x faster than
+#     SkiaSharp's bundled copy (no SIMD) with the same pixels.
+#  Open MPI (Debian's openmpi-bin), for data-parallel training (mpirun) and the multi-process tests: installed the same
+#  way (after the same single apt-get update), otherwise the command is printed.
+# Test hooks: NNCLR_OS_RELEASE (an os-release file), NNCLR_LIBSTDCXX (the libstdc++ to check), NNCLR_LDCONFIG (the
+# ldconfig that lists the installed libraries),
 # NNCLR_INTERACTIVE=1|0 (force asking / not asking), NNCLR_SETUP_DRY_RUN=1 (print the system changes, make none).
 set -euo pipefail
 
@@ -23,6 +29,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dry=${NNCLR_SETUP_DRY_RUN:-0}
 # Runs a command that changes the system, or only prints it in a dry run.
 change() { if [ "$dry" = 1 ]; then say "dry run: would run: $*"; else "$@"; fi; }
+# The same with the command's output into LOG (the dry run's line still goes to stdout).
+change_logged() { local log=$1; shift; if [ "$dry" = 1 ]; then say "dry run: would run: $*"; else "$@" >"$log" 2>&1; fi; }
 # Unattended: nobody to ask, so behave as the README's commands always did.
 unattended() {
   case "${NNCLR_INTERACTIVE:-}" in 1) return 1;; 0) return 0;; esac
@@ -43,15 +51,55 @@ if [ -z "$sdk_major" ] || [ "$sdk_major" -lt 10 ]; then
 fi
 say "ok: .NET SDK $(dotnet --version)"
 
-# --- 1b. TurboJPEG (optional) -----------------------------------------------------------
-if /sbin/ldconfig -p 2>/dev/null | grep 'libturbojpeg\.so\.0' >/dev/null; then
-  say "ok: libturbojpeg.so.0 found (JPEG datasets decode with libjpeg-turbo's SIMD kernels)"
-elif command -v apt-get >/dev/null 2>&1 && { [ "$dry" = 1 ] || [ "$(id -u)" -eq 0 ]; } && unattended; then
-  say "installing libturbojpeg0 (optional: faster JPEG decoding; SkiaSharp's decoder is used without it)"
-  change apt-get install -y -qq libturbojpeg0 >/tmp/nnclr-setup-turbojpeg.log 2>&1 \
-    || say "note: apt-get install libturbojpeg0 failed (log: /tmp/nnclr-setup-turbojpeg.log); JPEG decoding uses SkiaSharp"
+# --- 1b. optional libraries: tcmalloc, TurboJPEG ------------------------------------------------
+os_release=${NNCLR_OS_RELEASE:-/etc/os-release}
+os_id=$( . "$os_release" 2>/dev/null; echo "${ID:-unknown}")
+codename=$( . "$os_release" 2>/dev/null; echo "${VERSION_CODENAME:-unknown}")
+libs=$("${NNCLR_LDCONFIG:-/sbin/ldconfig}" -p 2>/dev/null || true)
+# The package names: Ubuntu calls TurboJPEG libturbojpeg; Debian 13 and Ubuntu 24.04 renamed tcmalloc's for 64-bit time_t.
+turbojpeg_pkg=libturbojpeg0; [ "$os_id" = ubuntu ] && turbojpeg_pkg=libturbojpeg
+tcmalloc_pkg=libtcmalloc-minimal4
+case "$codename" in trixie|forky|sid|noble|oracular|plucky|questing) tcmalloc_pkg=libtcmalloc-minimal4t64 ;; esac
+can_apt=0
+if command -v apt-get >/dev/null 2>&1 && { [ "$dry" = 1 ] || [ "$(id -u)" -eq 0 ]; } && unattended; then can_apt=1; fi
+apt_updated=0
+# optional SONAME PACKAGE WHY-OK WHY-MISSING: says it is there, installs it, or prints how to.
+optional() {
+  local so=$1 pkg=$2 ok=$3 missing=$4 log=/tmp/nnclr-setup-$2.log
+  if printf '%s\n' "$libs" | grep -F "$so " >/dev/null; then say "ok: $so found ($ok)"; return; fi
+  if [ "$can_apt" != 1 ]; then say "note: $so not found; $missing. Optional: apt-get install $pkg"; return; fi
+  if [ "$apt_updated" = 0 ]; then
+    say "apt-get update (once, before the first install: a fresh machine's package lists are stale)"
+    change_logged /tmp/nnclr-setup-apt-update.log apt-get update -qq \
+      || say "note: apt-get update failed (log: /tmp/nnclr-setup-apt-update.log); installing from the lists there are"
+    apt_updated=1
+  fi
+  say "installing $pkg (optional: $ok)"
+  change_logged "$log" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" \
+    || say "note: apt-get install $pkg failed (log: $log); $missing"
+}
+optional libtcmalloc_minimal.so.4 "$tcmalloc_pkg" "./nnclr runs libtorch with tcmalloc: freed memory is reused, not unmapped" \
+  "./nnclr runs with glibc malloc tuned not to unmap (MALLOC_MMAP_MAX_=0), slower than tcmalloc"
+optional libturbojpeg.so.0 "$turbojpeg_pkg" "JPEG datasets decode with libjpeg-turbo's SIMD kernels" \
+  "JPEG datasets decode with SkiaSharp (about 1.5x slower)"
+
+# --- 1c. Open MPI (data-parallel training and its multi-process tests) -------------------
+# mpirun launches the ranks of `mpirun -np N ./nnclr train`; libmpi.so.40 carries CPU collectives and NCCL's
+# bootstrap (Debian's openmpi-bin pulls libopenmpi3).
+if command -v mpirun >/dev/null 2>&1 && printf '%s\n' "$libs" | grep -F "libmpi.so.40 " >/dev/null; then
+  say "ok: Open MPI $(mpirun --version 2>/dev/null | head -n1 | awk '{print $NF}') (mpirun, libmpi.so.40)"
+elif [ "$can_apt" = 1 ]; then
+  if [ "$apt_updated" = 0 ]; then
+    say "apt-get update (once, before the first install: a fresh machine's package lists are stale)"
+    change_logged /tmp/nnclr-setup-apt-update.log apt-get update -qq \
+      || say "note: apt-get update failed (log: /tmp/nnclr-setup-apt-update.log); installing from the lists there are"
+    apt_updated=1
+  fi
+  say "installing openmpi-bin (data-parallel training: mpirun -np N ./nnclr train; the multi-process tests need it)"
+  change_logged /tmp/nnclr-setup-openmpi.log env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin \
+    || say "warning: apt-get install openmpi-bin failed (log: /tmp/nnclr-setup-openmpi.log); data-parallel training and its tests need it"
 else
-  say "note: libturbojpeg.so.0 not found; JPEG datasets decode with SkiaSharp (about 1.5x slower). Optional: apt-get install libturbojpeg0"
+  say "note: Open MPI not found; data-parallel training (mpirun) and its tests need it: apt-get install openmpi-bin"
 fi
 
 # --- 2. GLIBCXX_3.4.32 -------------------------------------------------------------------
@@ -74,8 +122,6 @@ if has_glibcxx; then
   exit 0
 fi
 
-os_release=${NNCLR_OS_RELEASE:-/etc/os-release}
-codename=$( . "$os_release" 2>/dev/null; echo "${VERSION_CODENAME:-unknown}")
 fix="add a Debian 13 (trixie) apt source pinned at priority 100, then: apt-get update && apt-get install -y -t trixie libstdc++6"
 if [ "$codename" = "jammy" ]; then
   die "$(libstdcxx) lacks $need (needed by TorchSharp 0.107's libLibTorchSharp.so); Ubuntu 22.04's libstdc++ is GCC 12's. Two routes:

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The README's test command: set-up (idempotent), then every test project in Release, one assembly at a
-# time (the Torch tests use both cores themselves). Ends with one line "N passed, N failed".
+# time (the Torch tests use both cores themselves), under the allocator ./nnclr runs with (scripts/allocator.sh:
+# tcmalloc when installed; the suite's time budget assumes it). Ends with one line "N passed, N failed".
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/scripts/setup.sh"
 cd "$root"
 dotnet build Nnclr.sln -c Release -nologo -v q -clp:ErrorsOnly
+# shellcheck source=scripts/allocator.sh
+. "$root/scripts/allocator.sh"
+nnclr_choose_allocator || { echo "[test] error: $NNCLR_ALLOCATOR_REASON" >&2; exit 2; }
+echo "[test] allocator: $NNCLR_ALLOCATOR_ACTIVE ($NNCLR_ALLOCATOR_REASON)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -98,6 +98,8 @@ public static class FolderIngest
                     {
                         try { errors[i] = ImageDecoder.Decode(files[start + i].Path, size, o.MaxPixels, images.AsSpan(i * imageBytes, imageBytes)); }
                         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { errors[i] = $"unreadable ({e.Message})"; }
+                        // Anything else the decoder throws for one file (Skia's "Unable to allocate pixels") skips that file, not the ingest.
+                        catch (Exception e) when (e is not OperationCanceledException) { errors[i] = $"decoding failed ({e.GetType().Name}: {e.Message})"; }
                     });
                     int kept = 0;
                     for (int i = 0; i < n; i++)
@@ -114,6 +116,8 @@ public static class FolderIngest
             }
             failed |= o.Strict && skipped.Count > 0;
             if (!failed && written.Values.Sum() == 0) { failed = true; skipped.Add(new SkippedFile(inputDir, "no decodable images at all")); }
+            // A stop request during the last chunk still leaves no manifest (the catch in Run writes the report).
+            o.Cancel.ThrowIfCancellationRequested();
             if (!failed) writer.Complete();
         }
         var reportPath = WriteReport(outDir, inputDir, written, skipped, o.Strict, failed, error: null);
@@ -139,6 +143,7 @@ public static class FolderIngest
             {
                 try { results[i] = JpegRecordEncoder.Prepare(files[start + i].Path, o.MaxSide, o.Quality, o.MaxPixels); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { results[i] = (null, [], false, $"unreadable ({e.Message})"); }
+                catch (Exception e) when (e is not OperationCanceledException) { results[i] = (null, [], false, $"decoding failed ({e.GetType().Name}: {e.Message})"); }
             });
             for (int i = 0; i < n; i++)
             {

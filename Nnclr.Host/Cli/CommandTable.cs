@@ -16,6 +16,7 @@ public static class CommandTable
         new TrainCommand(),
         new BenchStepCommand(),
         new BenchPipelineCommand(),
+        new BenchCollectivesCommand(),
         new EvalKnnCommand(),
         new EvalLinearCommand(),
         new ConfigShowCommand(),

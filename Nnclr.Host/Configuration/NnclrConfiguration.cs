@@ -26,7 +26,7 @@ public static class NnclrConfiguration
         if (flags.ConfigFile is { } file)
         {
             var full = Path.GetFullPath(file);
-            if (!File.Exists(full)) throw new ConfigurationException($"configuration file '{file}' not found");
+            ConfigFileBounds.Check(file, full);
             if (IsYaml(full)) builder.AddYamlFile(full, optional: false, reloadOnChange: false);
             else builder.AddJsonFile(full, optional: false, reloadOnChange: false);
         }
@@ -39,7 +39,7 @@ public static class NnclrConfiguration
     public static string? PresetOf(string file)
     {
         var full = Path.GetFullPath(file);
-        if (!File.Exists(full)) throw new ConfigurationException($"configuration file '{file}' not found");
+        ConfigFileBounds.Check(file, full);
         try
         {
             var builder = new ConfigurationBuilder();
@@ -133,9 +133,17 @@ public static class NnclrConfiguration
         // Strict: a key no options class has (a misspelled section or setting, from any layer) is an error, as is an
         // NNCLR_ variable that names a section with one underscore where two are needed.
         var problems = ConfigSchema.UnknownKeys(root).Concat(ConfigSchema.EnvironmentMistakes(environment)).ToList();
-        if (problems.Count > 0) throw new ConfigurationException(string.Join("\n", problems));
+        if (problems.Count > 0) throw new ConfigurationException(FirstProblems(problems));
         return root;
     }
+
+    /// <summary>Most problems listed one per line; the rest are counted.</summary>
+    public const int MaxListedProblems = 20;
+
+    /// <summary>The first <see cref="MaxListedProblems"/> problems, one per line, and how many more there are.</summary>
+    public static string FirstProblems(IReadOnlyList<string> problems) => problems.Count <= MaxListedProblems
+        ? string.Join("\n", problems)
+        : string.Join("\n", problems.Take(MaxListedProblems)) + $"\n… and {problems.Count - MaxListedProblems} more problems ({problems.Count} in all)";
 
     /// <summary>
     /// One line for a configuration file that failed to load. A JSON syntax error (wrapped by the configuration

@@ -30,7 +30,7 @@ internal sealed class TrainingService(ResolvedConfig config, Func<TrainingConfig
         try { Result = await RunAsync(stoppingToken); }
         finally
         {
-            ReportWriter.TryWrite(config.RunDir, logger);
+            if (Nnclr.Model.Distributed.LaunchInfo.Current.Rank == 0) ReportWriter.TryWrite(config.RunDir, logger); // rank 0 alone writes the run directory
             lifetime.StopApplication();
         }
     }
@@ -40,9 +40,12 @@ internal sealed class TrainingService(ResolvedConfig config, Func<TrainingConfig
     {
         var startedAt = DateTimeOffset.UtcNow;
         RunDirectory dir;
+        // Data parallel: rank 0 alone writes the run directory; the others keep their records in a scratch folder, removed at the end.
+        var launch = Nnclr.Model.Distributed.LaunchInfo.Current;
+        string? scratch = launch.Rank == 0 ? null : Path.Combine(Path.GetTempPath(), $"nnclr-rank{launch.Rank}-{Environment.ProcessId}");
         try
         {
-            dir = new RunDirectory(config.RunDir).Create();
+            dir = new RunDirectory(scratch ?? config.RunDir).Create();
             AtomicFile.WriteAllText(dir.ResolvedConfig, config.ToResolvedJson());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -52,16 +55,17 @@ internal sealed class TrainingService(ResolvedConfig config, Func<TrainingConfig
             return RunResult.Failed(RunFailure.Run, message);
         }
         RunResult result;
-        try { result = await new TrainingSession(portsFactory, logger, progress, dir.Metrics, dir.TensorBoard, ExitCodes.Of).RunAsync(config, stop); }
+        try { result = await new TrainingSession(portsFactory, logger, progress, dir.Metrics, dir.TensorBoard, ExitCodes.Of, scratch).RunAsync(config, stop); }
         catch (Exception e)
         {
             // The ports could not be built: a configuration error (exit 2) or a failure (exit 1); the summary is written either way.
             var failure = ExitCodes.FailureOf(e);
             Log.Failed(logger, failure == RunFailure.Configuration ? NnclrConfiguration.Describe(e)! : $"{e.GetType().Name}: {e.Message}");
-            TryWriteSummary(dir, RunResult.Failed(failure, e.Message), startedAt);
+            TryWriteSummary(dir, RunResult.Failed(failure, e.Message), startedAt, launch.WorldSize);
             return RunResult.Failed(failure, NnclrConfiguration.Describe(e) ?? e.Message);
         }
-        TryWriteSummary(dir, result, startedAt);
+        TryWriteSummary(dir, result, startedAt, launch.WorldSize);
+        if (scratch is not null) try { Directory.Delete(scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         return result;
     }
 
@@ -73,22 +77,22 @@ internal sealed class TrainingService(ResolvedConfig config, Func<TrainingConfig
     }
 
     // Writes summary.json; when even that fails, the reason goes to the log and stderr (the run's own result stands).
-    private void TryWriteSummary(RunDirectory dir, RunResult result, DateTimeOffset startedAt)
+    private void TryWriteSummary(RunDirectory dir, RunResult result, DateTimeOffset startedAt, int worldSize)
     {
-        try { Summary(result, startedAt).Save(dir); }
+        try { Summary(result, startedAt, worldSize).Save(dir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             RunDirectoryError($"cannot write {dir.Summary}: {e.Message}");
         }
     }
 
-    private RunSummary Summary(RunResult r, DateTimeOffset startedAt)
+    private RunSummary Summary(RunResult r, DateTimeOffset startedAt, int worldSize)
     {
         var p = r.Pipeline;
         return RunSummary.WithRunFacts(withLibTorch: r.Device is not null) with
         {
             Preset = config.Run.Preset, Status = r.Status, ExitCode = ExitCodes.Of(r), Error = r.Error, StartedAt = startedAt, FinishedAt = DateTimeOffset.UtcNow,
-            Device = r.Device, Dataset = config.Data.Dataset, DataDir = DatasetLocator.DirectoryFor(config.Data),
+            Device = r.Device, WorldSize = worldSize, Dataset = config.Data.Dataset, DataDir = DatasetLocator.DirectoryFor(config.Data),
             Steps = p?.Steps, Epoch = p?.Cursor.Epoch, ElapsedSeconds = p is null ? null : Math.Round(p.ElapsedSeconds, 3),
             FinalLoss = p is not null && double.IsFinite(p.LastLoss) ? p.LastLoss : null,
             FinalNnAccuracy = p is not null && double.IsFinite(p.LastNnAccuracy) ? p.LastNnAccuracy : null,

@@ -22,27 +22,45 @@ public sealed class KnnEvaluation(ShardDataset train, ShardDataset test, int vie
     /// <summary>Top-1 and top-5 accuracy as fractions in [0, 1].</summary>
     public (double Top1, double Top5) Evaluate(Func<Tensor, Tensor> features, Device device, int limitTrain = 0, int limitTest = 0,
         CancellationToken cancel = default) =>
-        OnFeatures(features, device, limitTrain, limitTest, cancel,
+        EvaluateMany([features], device, limitTrain, limitTest, cancel)[0];
+
+    /// <summary>
+    /// kNN accuracy of several networks on the same images (e.g. trained and random-init): each split is read and
+    /// preprocessed once for all of them (<see cref="FeatureExtractor.ExtractMany"/>). One (top-1, top-5) per network, in order.
+    /// </summary>
+    public (double Top1, double Top5)[] EvaluateMany(IReadOnlyList<Func<Tensor, Tensor>> networks, Device device, int limitTrain = 0, int limitTest = 0,
+        CancellationToken cancel = default) =>
+        OnFeatures(networks, device, limitTrain, limitTest, cancel,
             (trF, trL, teF, teL) => Knn.Evaluate(trF, trL, teF, teL, Classes, Math.Min(k, (int)trF.shape[0]), temperature));
 
     /// <summary>Linear probe on the same frozen features.</summary>
     public (double Top1, double Top5) EvaluateLinear(Func<Tensor, Tensor> features, Device device, int epochs, long seed,
         CancellationToken cancel = default) =>
-        OnFeatures(features, device, 0, 0, cancel,
-            (trF, trL, teF, teL) => LinearProbe.Evaluate(trF, trL, teF, teL, Classes, epochs, seed));
+        OnFeatures([features], device, 0, 0, cancel,
+            (trF, trL, teF, teL) => LinearProbe.Evaluate(trF, trL, teF, teL, Classes, epochs, seed))[0];
 
-    // Extracts both splits' features, applies the classifier, and frees the features.
-    private (double, double) OnFeatures(Func<Tensor, Tensor> features, Device device, int limitTrain, int limitTest, CancellationToken cancel,
+    // Extracts both splits' features for every network, applies the classifier to each network's, and frees the features.
+    private (double, double)[] OnFeatures(IReadOnlyList<Func<Tensor, Tensor>> networks, Device device, int limitTrain, int limitTest, CancellationToken cancel,
         Func<Tensor, Tensor, Tensor, Tensor, (double, double)> classify)
     {
-        var (trF, trL) = FeatureExtractor.Extract(train, features, device, viewSize, mean, std, limit: limitTrain, threads: threads, cancel: cancel);
-        using (trF)
-        using (trL)
+        var (trF, trL) = FeatureExtractor.ExtractMany(train, networks, device, viewSize, mean, std, limit: limitTrain, threads: threads, cancel: cancel);
+        try
         {
-            var (teF, teL) = FeatureExtractor.Extract(test, features, device, viewSize, mean, std, limit: limitTest, threads: threads, cancel: cancel);
-            using (teF)
-            using (teL)
-                return classify(trF, trL, teF, teL);
+            var (teF, teL) = FeatureExtractor.ExtractMany(test, networks, device, viewSize, mean, std, limit: limitTest, threads: threads, cancel: cancel);
+            try
+            {
+                return Enumerable.Range(0, networks.Count).Select(i => classify(trF[i], trL, teF[i], teL)).ToArray();
+            }
+            finally
+            {
+                foreach (var f in teF) f.Dispose();
+                teL.Dispose();
+            }
+        }
+        finally
+        {
+            foreach (var f in trF) f.Dispose();
+            trL.Dispose();
         }
     }
 }

@@ -31,6 +31,8 @@ public sealed record RunSummary
     [JsonPropertyName("host")] public string Host { get; init; } = "";
     /// <summary>The device trained on; absent when the run failed before it had one.</summary>
     [JsonPropertyName("device")] public string? Device { get; init; }
+    /// <summary>Processes that trained together (data parallel); 1 for one process.</summary>
+    [JsonPropertyName("world_size")] public int WorldSize { get; init; } = 1;
     [JsonPropertyName("dataset")] public string Dataset { get; init; } = "";
     [JsonPropertyName("data_dir")] public string DataDir { get; init; } = "";
     /// <summary>Steps done, including a resumed checkpoint's; absent when training never ran.</summary>

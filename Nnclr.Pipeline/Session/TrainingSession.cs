@@ -13,8 +13,9 @@ namespace Nnclr.Pipeline.Session;
 /// Host's training service owns the run directory and turns the <see cref="RunResult"/> into summary.json and an exit code.
 /// </summary>
 /// <param name="exitCodeOf">The host's one mapping of a result to the process exit code (status.json records it).</param>
+/// <param name="statusDir">Where status.json goes (null = the run directory; ranks other than 0 pass a scratch folder).</param>
 public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFactory, ILogger logger, TextWriter? progress,
-    string metricsPath, string tensorBoardDir, Func<RunResult, int> exitCodeOf)
+    string metricsPath, string tensorBoardDir, Func<RunResult, int> exitCodeOf, string? statusDir = null)
 {
     /// <summary>Rollbacks allowed per run before a NaN loss is fatal.</summary>
     public const int MaxRollbacks = 2;
@@ -61,7 +62,7 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
         // Meters (OpenTelemetry/Prometheus when Telemetry enables them) and status.json see what the files see.
         using var meter = new TrainingMeter(settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps,
             ports.Device.StartsWith("cuda", StringComparison.Ordinal) ? new GpuMemoryProbe() : null);
-        using var heartbeat = new RunHeartbeat(cfg.RunDir, settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps, ports.Device, HeartbeatPeriod);
+        using var heartbeat = new RunHeartbeat(statusDir ?? cfg.RunDir, settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps, ports.Device, HeartbeatPeriod);
         var observers = new ObserverFanOut(metrics, meter, heartbeat);
         ports.ObserveEvaluations(observers);
         // Every ending of this attempt is also the heartbeat's last word.

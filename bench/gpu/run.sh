@@ -16,7 +16,9 @@ OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 BUDGET_S=${BUDGET_S:-560}
 EPOCHS=${EPOCHS:-70}
 BATCH=${BATCH:-1024}
-JPEG_SHARDS=${JPEG_SHARDS:-}
+JPEG_SHARDS=${JPEG_SHARDS:-/tmp/parts/jpeg500}
+DEVICE=${DEVICE:-cuda}            # rehearsal on a CPU machine: DEVICE=cpu with a stub nvidia-smi on PATH
+NCCL_STEPS=${NCCL_STEPS:-20}
 T0=$(date +%s)
 left() { echo $(( BUDGET_S - ($(date +%s) - T0) )); }
 log() { echo "[run.sh $(date +%T) +$(( $(date +%s) - T0 ))s] $*" | tee -a "$OUT/run.log"; }
@@ -39,29 +41,47 @@ cp /tmp/app/pub/BUILD_INFO.json "$OUT/build_info.json"
 PY=python3; $PY -c 'import torch' 2>/dev/null || PY=/opt/torch/.venv/bin/python
 TL=$($PY -c 'import torch,os;print(os.path.join(os.path.dirname(torch.__file__),"lib"))') || { log "no importable PyTorch"; exit 1; }
 export LD_LIBRARY_PATH=$TL DOTNET_gcServer=0 NNCLR_Run__LogFormat=json
+# The host allocator nnclr's launcher chooses on CPU machines (issue #21), carried in the tarball: tcmalloc keeps
+# libtorch's host tensors instead of returning them to the kernel every step.
+if [ -f /tmp/app/pub/lib/libtcmalloc_minimal.so.4 ] && [ "${NNCLR_ALLOCATOR:-tcmalloc}" = tcmalloc ]; then
+  export LD_PRELOAD=/tmp/app/pub/lib/libtcmalloc_minimal.so.4${LD_PRELOAD:+:$LD_PRELOAD}; fi
+echo "allocator: ${LD_PRELOAD:-glibc}" >> "$OUT/run.log"
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; nvidia-smi | grep -o 'CUDA Version: [0-9.]*';
   nproc; grep -m1 'model name' /proc/cpuinfo; $PY -c 'import torch;print("torch", torch.__version__, torch.version.cuda)'; } > "$OUT/machine.txt" 2>&1
 
 nvidia-smi --query-gpu=timestamp,memory.used,utilization.gpu --format=csv,noheader,nounits -lms 200 > "$OUT/gpu_samples.csv" 2>&1 &
 SMI=$!
-trap 'kill $SMI 2>/dev/null' EXIT
+# Host resident set of every nnclr process, once a second (issue #25 target 7: host RSS flat over the run).
+( while sleep 1; do for p in $(pgrep -f /tmp/app/pub/nnclr); do
+    printf '%s %s %s\n' "$(date +%s)" "$p" "$(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null)"; done; done > "$OUT/rss_samples.txt" ) &
+RSS=$!
+trap 'kill $SMI $RSS 2>/dev/null' EXIT
 
 phase doctor; $APP doctor --json > "$OUT/doctor.json" 2>> "$OUT/run.log"; log "doctor exit $?"
 phase ingest; $APP ingest cifar10 /tmp/cifar.tar.gz --out /tmp/cifar10 >> "$OUT/run.log" 2>&1 || { log "ingest failed"; exit 1; }
 
 # --- 1. step, each beside its PyTorch peer --------------------------------------------------------------------
 phase step
-for spec in "512 bf16 true bf16cl" "1024 bf16 true bf16cl" "512 fp32 false tf32"; do
+for spec in "512 bf16 true bf16cl" "1024 bf16 true bf16cl"; do
   set -- $spec
-  measure "step_nnclr_$4_$1" 120 $APP bench step --preset cifar10-resnet18 --device cuda --batch-size "$1" --precision "$2" \
+  measure "step_nnclr_$4_$1" 120 $APP bench step --preset cifar10-resnet18 --device "$DEVICE" --batch-size "$1" --precision "$2" \
     --channels-last "$3" --steps 40 --warmup 10 --json
   measure "step_pytorch_$4_$1" 120 $PY /tmp/app/pub/ref/ref_probe.py step "$4" "$1"
 done
 
 # --- 2. pipeline at 32 px -------------------------------------------------------------------------------------
 phase pipeline32
-measure pipeline32 150 $APP bench pipeline --preset cifar10-resnet18 --device cuda --data /tmp/cifar10 --batch-size "$BATCH" \
+measure pipeline32 150 $APP bench pipeline --preset cifar10-resnet18 --device "$DEVICE" --data /tmp/cifar10 --batch-size "$BATCH" \
   --augment-threads 15 --set "Augment:Policy=byol" --steps 100 --json
+
+# --- 3. pipeline at 224 px (only with carried JPEG shards) ----------------------------------------------------
+if [ -n "$JPEG_SHARDS" ] && [ -d "$JPEG_SHARDS" ] && [ "$(left)" -gt 260 ]; then
+  phase pipeline224
+  for bb in resnet18 resnet50; do
+    measure "pipeline224_$bb" 45 $APP bench pipeline --preset cifar10-resnet18 --device "$DEVICE" --data "$JPEG_SHARDS" --batch-size 256 \
+      --augment-threads 15 --set "Model:Backbone=$bb;Augment:Policy=byol;Augment:ViewSize=224" --steps 30 --json
+  done
+fi
 
 # --- 5. time to accuracy (whatever time is left, less 20 s to collect) -----------------------------------------
 phase train
@@ -76,16 +96,11 @@ else
   log "train skipped: only $limit s left"
 fi
 
-# --- 3. pipeline at 224 px (only with carried JPEG shards) ----------------------------------------------------
-if [ -n "$JPEG_SHARDS" ] && [ -d "$JPEG_SHARDS" ] && [ "$(left)" -gt 100 ]; then
-  phase pipeline224
-  for bb in resnet18 resnet50; do
-    measure "pipeline224_$bb" 45 $APP bench pipeline --preset cifar10-resnet18 --device cuda --data "$JPEG_SHARDS" --batch-size 256 \
-      --augment-threads 15 --set "Model:Backbone=$bb;Augment:Policy=byol;Augment:ViewSize=224" --steps 40 --json
-  done
-fi
 
 phase end
-kill $SMI 2>/dev/null
+kill $SMI $RSS 2>/dev/null
 $PY "$(dirname "$0")/collect.py" "$OUT" > "$OUT/results.json" 2>> "$OUT/run.log" || log "collect failed"
 log "done; results.json:"; cat "$OUT/results.json"
+# A call brings back at most 8 files: everything goes back as one archive beside results.json.
+tar -C "$OUT" -czf /tmp/run-outputs.tgz --exclude=results.json . && find "$OUT" -mindepth 1 ! -name results.json -delete \
+  && mv /tmp/run-outputs.tgz "$OUT/outputs.tgz"

@@ -87,6 +87,9 @@ internal sealed class FakeMachine : IDisposable
         return (p.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Any other tool on PATH: a sh script with <paramref name="body"/>.</summary>
+    public FakeMachine WithStub(string name, string body) { Stub(name, body); return this; }
+
     private void Stub(string name, string body)
     {
         var path = Path.Combine(BinDir, name);

@@ -72,7 +72,7 @@ public sealed class GpuMachineProcessTests
         Assert.StartsWith("2.10.0", r.GetProperty("libtorchVersion").GetString());
         Assert.Equal("cpu", r.GetProperty("libtorchCudaBuild").GetString());
         Assert.False(r.GetProperty("cudaAvailable").GetBoolean());
-        var warning = Assert.Single(r.GetProperty("warnings").EnumerateArray()).GetString();
+        var warning = Assert.Single(NotAboutTheAllocator(r.GetProperty("warnings")));
         Assert.StartsWith($"a GPU is here (nvidia-smi at {m.BinDir}/nvidia-smi) but this build's libtorch is CPU-only", warning);
     }
 
@@ -87,6 +87,11 @@ public sealed class GpuMachineProcessTests
         using var doc = JsonDocument.Parse(stdout);
         Assert.Equal("cpu", doc.RootElement.GetProperty("recommendedBackend").GetString());
         Assert.False(doc.RootElement.GetProperty("gpuPresent").GetBoolean());
-        Assert.Empty(doc.RootElement.GetProperty("warnings").EnumerateArray());
+        Assert.Empty(NotAboutTheAllocator(doc.RootElement.GetProperty("warnings")));
     }
+
+    // The test process's allocator is inherited (tcmalloc under scripts/test.sh, glibc under a bare `dotnet test`,
+    // which doctor rightly warns about); these tests are about the GPU, so that warning is left out.
+    private static string?[] NotAboutTheAllocator(JsonElement warnings) =>
+        warnings.EnumerateArray().Select(w => w.GetString()).Where(w => w?.StartsWith("glibc malloc:", StringComparison.Ordinal) != true).ToArray();
 }

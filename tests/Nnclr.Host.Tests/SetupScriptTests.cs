@@ -81,4 +81,38 @@ public sealed class SetupScriptTests
         Assert.Equal(0, code);
         Assert.DoesNotContain("Proceed?", stdout);
     }
+
+    [Fact]
+    public async Task Setup_FreshMachineMissingOptionalLibraries_UpdatesListsOnceBeforeTheFirstInstall()
+    {
+        // A fresh machine as root: ldconfig lists neither tcmalloc nor TurboJPEG, and apt-get's package lists are stale
+        // (the stub refuses an install until `apt-get update` ran, as a real fresh Debian 12 machine did).
+        using var m = new FakeMachine();
+        var dir = Path.Combine(m.BinDir, "..");
+        var log = Path.Combine(dir, "apt.log");
+        var updated = Path.Combine(dir, "lists-updated");
+        m.WithStub("apt-get", $$"""
+            echo "$*" >> '{{log}}'
+            case "$1" in
+              update) : > '{{updated}}' ;;
+              install) [ -f '{{updated}}' ] || { echo "E: Unable to locate package $4" >&2; exit 100; } ;;
+            esac
+            """);
+        m.WithStub("id", "echo 0");
+        m.WithStub("ldconfig", "echo \"1 libs found in cache\"");
+        File.WriteAllText(Path.Combine(dir, "os-release"), "ID=debian\nVERSION_CODENAME=bookworm\n");
+        File.WriteAllText(Path.Combine(dir, "libstdc++.so.6"), "GLIBCXX_3.4.31\0GLIBCXX_3.4.32\0");
+        var e = m.Environment(("NNCLR_INTERACTIVE", "0"));
+        e["PATH"] = m.BinDir + ":" + Environment.GetEnvironmentVariable("PATH");
+        e["NNCLR_OS_RELEASE"] = Path.Combine(dir, "os-release");
+        e["NNCLR_LIBSTDCXX"] = Path.Combine(dir, "libstdc++.so.6");
+        e["NNCLR_LDCONFIG"] = Path.Combine(m.BinDir, "ldconfig");
+
+        var (code, stdout, stderr) = await FakeMachine.Bash($"bash '{Path.Combine(Root, "scripts", "setup.sh")}'", Root, e);
+
+        Assert.True(code == 0, stdout + stderr);
+        // ldconfig lists no libmpi.so.40 either: Open MPI (data-parallel training and its tests) is installed after the same single update.
+        Assert.Equal(["update -qq", "install -y -qq libtcmalloc-minimal4", "install -y -qq libturbojpeg0", "install -y -qq openmpi-bin"], File.ReadAllLines(log));
+        Assert.DoesNotContain("failed", stdout);
+    }
 }

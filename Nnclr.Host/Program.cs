@@ -1,5 +1,6 @@
 using Nnclr.Host.Cli;
 using Nnclr.Host.Configuration;
+using Nnclr.Model.Distributed;
 using Nnclr.Model.Runtime;
 
 namespace Nnclr.Host;
@@ -30,33 +31,18 @@ public static class Program
         {
             return await command.RunAsync(cliArgs, cts.Token);
         }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        // Bad data, a damaged checkpoint, I/O: one line that names the file or setting (the exception messages do);
+        // NNCLR_DEBUG=1 shows the stack trace of an unexpected error instead. The exit code: ExitCodes.Of.
+        catch (Exception e) when ((e is OperationCanceledException && cts.IsCancellationRequested) || e is CliException or TorchLoadException
+            or ConfigurationException or DeviceUnavailableException or DistributedLaunchException || Environment.GetEnvironmentVariable("NNCLR_DEBUG") is not "1")
         {
-            Console.Error.WriteLine($"nnclr {command.Name}: stopped");
-            return 130;
-        }
-        catch (CliException e)
-        {
-            Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
-            Console.Error.WriteLine(command.Options is null ? command.Usage : $"Run 'nnclr {command.Name} --help' for its options.");
-            return 2;
-        }
-        catch (TorchLoadException e)
-        {
-            Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
-            return 3;
-        }
-        catch (Exception e) when (e is ConfigurationException or Nnclr.Model.Runtime.DeviceUnavailableException or Nnclr.Model.Distributed.DistributedLaunchException)
-        {
-            foreach (var line in e.Message.Split('\n')) Console.Error.WriteLine($"nnclr {command.Name}: {line}");
-            return 2;
-        }
-        catch (Exception e) when (Environment.GetEnvironmentVariable("NNCLR_DEBUG") is not "1")
-        {
-            // Bad data, a damaged checkpoint, I/O: one line that names the file or setting (the exception
-            // messages do); NNCLR_DEBUG=1 shows the stack trace instead.
-            Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
-            return 1;
+            int code = ExitCodes.Of(e, cts.IsCancellationRequested);
+            if (code == ExitCodes.Interrupted) Console.Error.WriteLine($"nnclr {command.Name}: stopped");
+            else if (e is ConfigurationException or DeviceUnavailableException or DistributedLaunchException)
+                foreach (var line in e.Message.Split('\n')) Console.Error.WriteLine($"nnclr {command.Name}: {line}");
+            else Console.Error.WriteLine($"nnclr {command.Name}: {e.Message}");
+            if (e is CliException) Console.Error.WriteLine(command.Options is null ? command.Usage : $"Run 'nnclr {command.Name} --help' for its options.");
+            return code;
         }
     }
 }

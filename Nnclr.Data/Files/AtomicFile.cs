@@ -77,7 +77,8 @@ public static partial class AtomicFile
         /// <summary>Without a commit: closes and deletes the temp file (the target is untouched).</summary>
         public void Dispose()
         {
-            _stream?.Dispose();
+            // Closing flushes what is buffered, which fails again on a full disk: the temp file goes all the same.
+            try { _stream?.Dispose(); } catch (IOException) { }
             _stream = null;
             if (_temp is null) return;
             try { File.Delete(_temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }

@@ -69,11 +69,7 @@ public sealed class ExportCommand : ICliCommand
             if (model is not null)
             {
                 source = model.Backbone == "tiny-cnn" ? $"random-init tiny-cnn (seed {seed})" : $"random-init {arch} ({stem} stem, seed {seed})";
-                bool imagenet = stem == "imagenet" && model.Backbone != "tiny-cnn";
-                var meta = new WeightsMetadata(model.Backbone, imagenet ? 224 : 32,
-                    imagenet ? Nnclr.Data.Augment.Normalization.ImageNetMean : Nnclr.Data.Augment.Normalization.CifarMean,
-                    imagenet ? Nnclr.Data.Augment.Normalization.ImageNetStd : Nnclr.Data.Augment.Normalization.CifarStd, 0);
-                SafetensorsExporter.ExportRandomInit(model, seed, output, heads, meta.ToDictionary());
+                SafetensorsExporter.ExportRandomInit(model, seed, output, heads, WeightsMetadata.ForRandomInit(model.Backbone).ToDictionary());
             }
             else
             {

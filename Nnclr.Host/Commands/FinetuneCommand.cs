@@ -155,14 +155,21 @@ public sealed class FinetuneCommand : ICliCommand
             var prepared = Prepare(dir, cfg, job, subset, fraction, list, subsetSeed, resume);
             var rd = new RunDirectory(dir).Create();
             AtomicFile.WriteAllText(rd.ResolvedConfig, prepared);
-            var session = new TrainingSession(c => new FinetunePorts(c, job, prepared, logger), logger, Console.IsErrorRedirected ? null : Console.Error, rd.Metrics, rd.TensorBoard);
+            var session = new TrainingSession(c => new FinetunePorts(c, job, prepared, logger), logger, Console.IsErrorRedirected ? null : Console.Error, rd.Metrics, rd.TensorBoard, ExitCodes.Of);
             var started = DateTimeOffset.UtcNow;
             var outcome = await session.RunAsync(cfg, ct);
             double seconds = (DateTimeOffset.UtcNow - started).TotalSeconds;
-            var final = outcome.Final ?? new Dictionary<string, double>();
-            results[name] = (outcome.Status, final, seconds, outcome.Result?.Steps ?? 0);
-            WriteSummary(rd.Summary, name, job, cfg, outcome.Status, outcome.Error, final, seconds, outcome.Result?.Steps ?? 0, outcome.Device);
-            if (outcome.Failed)
+            // Accuracies in percent in the command's records (the session reports fractions).
+            var final = new Dictionary<string, double>();
+            if (outcome.Final is { } f)
+            {
+                final["finetune_top1"] = Math.Round(100 * f.Top1, 2);
+                final["finetune_top5"] = Math.Round(100 * f.Top5, 2);
+                final["labelled_images"] = job.Subset.Count;
+            }
+            results[name] = (outcome.Status, final, seconds, outcome.Pipeline?.Steps ?? 0);
+            WriteSummary(rd.Summary, name, job, cfg, outcome.Status, outcome.Error, final, seconds, outcome.Pipeline?.Steps ?? 0, outcome.Device);
+            if (outcome.End == RunEnd.Failed)
             {
                 Console.Error.WriteLine($"nnclr finetune: {name}: {outcome.Error}");
                 return ExitCodes.RunFailed;

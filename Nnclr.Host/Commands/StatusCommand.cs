@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Nnclr.Host.Cli;
 using Nnclr.Host.Status;
+using Nnclr.Pipeline.Metrics;
 
 namespace Nnclr.Host.Commands;
 
@@ -75,7 +76,7 @@ public sealed class StatusCommand : ICliCommand
             if (s.FinishedAt is { } f) lines.Add(("finished", f.ToString("u", inv)));
             if (s.Error is { } err) lines.Add(("error", err));
         }
-        else if (h.Summary is { } sum && sum.TryGetProperty("error", out var e)) lines.Add(("error", e.GetString() ?? ""));
+        else if (h.Summary?.Error is { } e) lines.Add(("error", e));
         return string.Concat(lines.Select(l => $"{l.Item1,-11} {l.Item2}\n"));
     }
 
@@ -110,7 +111,7 @@ public sealed class StatusCommand : ICliCommand
             if (h.Summary is { } sum)
             {
                 w.WritePropertyName("summary");
-                sum.WriteTo(w);
+                JsonSerializer.Serialize(w, sum, RunSummary.Options);
             }
             w.WriteEndObject();
         }

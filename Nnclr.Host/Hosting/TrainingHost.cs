@@ -42,7 +42,7 @@ public static class TrainingHost
         catch (ConfigurationException e)
         {
             foreach (var line in e.Message.Split('\n')) error.WriteLine($"nnclr train: {line}");
-            return ExitCodes.Usage;
+            return ExitCodes.Of(e);
         }
         using (host)
         {
@@ -67,17 +67,18 @@ public static class TrainingHost
             catch (Exception e) when (e is ConfigurationException or IOException or UnauthorizedAccessException)
             {
                 foreach (var line in e.Message.Split('\n')) error.WriteLine($"nnclr train: {line}");
-                return e is ConfigurationException ? ExitCodes.Usage : ExitCodes.RunFailed;
+                return ExitCodes.Of(e);
             }
-            var outcome = host.Services.GetRequiredService<RunOutcome>();
+            var service = host.Services.GetRequiredService<TrainingService>();
             try { await host.RunAsync(cancel); }
             catch (Exception e) when (NnclrConfiguration.Describe(e) is { } message)
             {
                 foreach (var line in message.Split('\n')) error.WriteLine($"nnclr train: {line}");
-                return ExitCodes.Usage;
+                return ExitCodes.Of(e);
             }
-            if (outcome.ExitCode == ExitCodes.Usage && outcome.Error is not null) error.WriteLine($"nnclr train: {outcome.Error}");
-            return outcome.ExitCode;
+            var result = service.Result;
+            if (result.Failure == RunFailure.Configuration && result.Error is not null) error.WriteLine($"nnclr train: {result.Error}");
+            return ExitCodes.Of(result);
         }
     }
 
@@ -118,12 +119,12 @@ public static class TrainingHost
             o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
         });
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Services.AddSingleton<RunOutcome>();
         builder.Services.AddNnclrTelemetry(telemetry); // before the training service: the endpoint is up before the first step
-        builder.Services.AddSingleton(sp => new TrainingRun(sp.GetRequiredService<ResolvedConfig>() with { AllowedChanges = flags.AllowConfigChange },
+        builder.Services.AddSingleton(sp => new TrainingService(sp.GetRequiredService<ResolvedConfig>() with { AllowedChanges = flags.AllowConfigChange },
             loggingFactory is null ? portsFactory : cfg => loggingFactory(cfg, sp.GetRequiredService<ILoggerFactory>()),
-            sp.GetRequiredService<ILogger<TrainingRun>>(), json || Console.IsErrorRedirected ? null : Console.Error, error));
-        builder.Services.AddHostedService<TrainingService>();
+            sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<TrainingService>>(),
+            json || Console.IsErrorRedirected ? null : Console.Error, error ?? Console.Error));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TrainingService>());
         var host = builder.Build();
         try { TelemetryExport.StartExporters(host.Services, telemetry); }
         catch

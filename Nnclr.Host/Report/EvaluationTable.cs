@@ -36,6 +36,9 @@ public static class EvaluationTable
         ToNode(rows).WriteTo(w);
     }
 
+    /// <summary>{"unit": "percent", "rows": [...]}, or null when there are no rows.</summary>
+    public static JsonObject? NodeOrNull(IReadOnlyList<Row> rows) => rows.Count == 0 ? null : ToNode(rows);
+
     private static JsonObject ToNode(IEnumerable<Row> rows)
     {
         var array = new JsonArray();
@@ -49,6 +52,14 @@ public static class EvaluationTable
     }
 
     /// <summary>The rows of a summary.json (none when it has no table).</summary>
+    public static List<Row> Read(Nnclr.Pipeline.Metrics.RunSummary summary)
+    {
+        if (summary.Evaluation is null) return [];
+        using var doc = JsonDocument.Parse(new JsonObject { ["evaluation"] = summary.Evaluation.DeepClone() }.ToJsonString());
+        return Read(doc.RootElement);
+    }
+
+    /// <summary>The rows of a summary.json element (none when it has no table).</summary>
     public static List<Row> Read(JsonElement summary)
     {
         var rows = new List<Row>();

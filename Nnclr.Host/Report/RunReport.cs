@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Nnclr.Data;
 using Nnclr.Model;
+using Nnclr.Pipeline.Metrics;
 using ScottPlot;
 
 namespace Nnclr.Host.Report;
@@ -51,12 +53,12 @@ public static class RunReport
         if (iv.Count > 0)
         {
             Save("images_per_s.png", "Training throughput", Line(steps, iv.Select(i => i.ImagesPerSecond), "step", "images/s"));
-            if (iv.Any(i => i.StageBusy.Count > 0)) Save("stage_busy.png", "Each stage's busy share per log interval", StageBusy(iv, steps));
+            if (iv.Any(i => i.StageBusy is { Count: > 0 })) Save("stage_busy.png", "Each stage's busy share per log interval", StageBusy(iv, steps));
             if (iv.Any(i => i.Bottleneck is not null)) Save("bottleneck.png", "Bottleneck over time", BottleneckTimeline(iv, steps));
             Save("memory.png", "Process memory", Memory(iv, steps));
         }
         var html = Path.Combine(dir, "report.html");
-        File.WriteAllText(html, Html(record, dir, charts), new UTF8Encoding(false));
+        AtomicFile.WriteAllText(html, Html(record, dir, charts));
         return html;
     }
 
@@ -80,12 +82,12 @@ public static class RunReport
         foreach (var phase in r.Evaluations.Select(e => e.Phase).Distinct())
         {
             var e = r.Evaluations.Where(v => v.Phase == phase).ToArray();
-            var s = plot.Add.Scatter(e.Select(v => (double)v.Step).ToArray(), e.Select(v => v.Top1).ToArray());
+            var s = plot.Add.Scatter(e.Select(v => (double)v.Step).ToArray(), e.Select(v => v.Top1Percent).ToArray());
             s.LegendText = phase;
             s.MarkerSize = 9;
             s.LineWidth = phase == "periodic" ? 2 : 0;
         }
-        if (r.Summary is { } sum && sum.TryGetProperty("final_eval", out var fe) && fe.TryGetProperty("knn_top1_random_init", out var b) && b.TryGetDouble(out var baseline))
+        if (r.Summary?.FinalEval?.KnnTop1RandomInit is { } baseline)
         {
             var h = plot.Add.HorizontalLine(baseline);
             h.LegendText = "random init";
@@ -98,12 +100,12 @@ public static class RunReport
         return plot;
     }
 
-    private static Plot StageBusy(IReadOnlyList<RunRecord.Interval> iv, double[] steps)
+    private static Plot StageBusy(IReadOnlyList<MetricsLine> iv, double[] steps)
     {
         var plot = new Plot();
-        foreach (var stage in iv.SelectMany(i => i.StageBusy.Keys).Distinct())
+        foreach (var stage in iv.SelectMany(i => i.StageBusy?.Keys ?? Enumerable.Empty<string>()).Distinct())
         {
-            var (x, y) = Finite(steps, iv.Select(i => i.StageBusy.TryGetValue(stage, out var v) ? 100 * v : double.NaN).ToArray());
+            var (x, y) = Finite(steps, iv.Select(i => i.StageBusy is { } busy && busy.TryGetValue(stage, out var v) ? 100 * v : double.NaN).ToArray());
             var line = plot.Add.ScatterLine(x, y);
             line.LegendText = stage;
             line.LineWidth = 2;
@@ -115,10 +117,10 @@ public static class RunReport
         return plot;
     }
 
-    private static Plot BottleneckTimeline(IReadOnlyList<RunRecord.Interval> iv, double[] steps)
+    private static Plot BottleneckTimeline(IReadOnlyList<MetricsLine> iv, double[] steps)
     {
         var plot = new Plot();
-        var stages = iv.SelectMany(i => i.StageBusy.Keys).Concat(iv.Select(i => i.Bottleneck).OfType<string>()).Distinct().ToArray();
+        var stages = iv.SelectMany(i => i.StageBusy?.Keys ?? Enumerable.Empty<string>()).Concat(iv.Select(i => i.Bottleneck).OfType<string>()).Distinct().ToArray();
         var x = new List<double>();
         var y = new List<double>();
         for (int i = 0; i < iv.Count; i++)
@@ -137,10 +139,10 @@ public static class RunReport
         return plot;
     }
 
-    private static Plot Memory(IReadOnlyList<RunRecord.Interval> iv, double[] steps)
+    private static Plot Memory(IReadOnlyList<MetricsLine> iv, double[] steps)
     {
         var plot = new Plot();
-        foreach (var (name, pick) in new (string, Func<RunRecord.Interval, double>)[] { ("resident (RSS)", i => i.RssMb), ("managed heap", i => i.ManagedMb) })
+        foreach (var (name, pick) in new (string, Func<MetricsLine, double>)[] { ("resident (RSS)", i => i.RssMb), ("managed heap", i => i.ManagedMb) })
         {
             var (x, y) = Finite(steps, iv.Select(pick).ToArray());
             var line = plot.Add.ScatterLine(x, y);
@@ -174,11 +176,16 @@ public static class RunReport
         sb.Append("<h2>Summary</h2>\n<table>");
         if (r.Summary is { } s)
         {
-            foreach (var key in new[] { "status", "preset", "dataset", "device", "steps", "epoch", "elapsed_s", "final_loss", "final_nn_acc", "started_at", "finished_at", "version", "commit", "libtorch", "host", "error" })
-                if (s.TryGetProperty(key, out var v)) Row(sb, key, Scalar(v));
-            if (s.TryGetProperty("final_eval", out var fe) && fe.ValueKind == JsonValueKind.Object)
-                foreach (var p in fe.EnumerateObject()) Row(sb, p.Name, Scalar(p.Value));
-            if (s.TryGetProperty("stages", out var st) && st.TryGetProperty("bottleneck", out var b)) Row(sb, "bottleneck (whole run)", Scalar(b));
+            (string Name, object? Value)[] rows =
+            [
+                ("status", s.Status), ("preset", s.Preset), ("dataset", s.Dataset), ("device", s.Device), ("steps", s.Steps), ("epoch", s.Epoch),
+                ("elapsed_s", s.ElapsedSeconds), ("final_loss", s.FinalLoss), ("final_nn_acc", s.FinalNnAccuracy), ("started_at", s.StartedAt),
+                ("finished_at", s.FinishedAt), ("version", s.Version), ("commit", s.Commit), ("libtorch", s.LibTorch), ("host", s.Host), ("error", s.Error),
+            ];
+            foreach (var (name, value) in rows)
+                if (value is not null) Row(sb, name, Scalar(value));
+            foreach (var (name, value) in s.FinalEval?.Fields() ?? []) Row(sb, name, Scalar(value));
+            if (s.Stages is { } st) Row(sb, "bottleneck (whole run)", st.Bottleneck ?? "null");
         }
         else
         {
@@ -186,7 +193,7 @@ public static class RunReport
             if (r.Intervals.Count > 0) Row(sb, "step", r.Intervals[^1].Step.ToString(inv));
         }
         Row(sb, "log intervals", r.Intervals.Count.ToString(inv));
-        Row(sb, "evaluations", string.Join(", ", r.Evaluations.Select(e => string.Format(inv, "{0} {1} step {2}: {3:F2} %", e.Kind, e.Phase, e.Step, e.Top1))));
+        Row(sb, "evaluations", string.Join(", ", r.Evaluations.Select(e => string.Format(inv, "{0} {1} step {2}: {3:F2} %", e.Kind, e.Phase, e.Step, e.Top1Percent))));
         sb.Append("</table>\n");
         if (r.Summary is { } summary && Report.EvaluationTable.Read(summary) is { Count: > 0 } evaluation)
         {
@@ -215,11 +222,12 @@ public static class RunReport
     private static void Row(StringBuilder sb, string name, string value) =>
         sb.Append("<tr><th>").Append(E(name)).Append("</th><td>").Append(E(value)).Append("</td></tr>");
 
-    private static string Scalar(JsonElement v) => v.ValueKind switch
+    private static string Scalar(object v) => v switch
     {
-        JsonValueKind.String => v.GetString() ?? "",
-        JsonValueKind.Number => v.GetDouble().ToString("G6", CultureInfo.InvariantCulture),
-        _ => v.GetRawText(),
+        double d => d.ToString("G6", CultureInfo.InvariantCulture),
+        long l => ((double)l).ToString("G6", CultureInfo.InvariantCulture),
+        DateTimeOffset t => t.ToString("O", CultureInfo.InvariantCulture),
+        _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "",
     };
 
     private static string E(string s) => WebUtility.HtmlEncode(s);

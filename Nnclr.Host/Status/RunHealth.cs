@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Nnclr.Model;
 using Nnclr.Pipeline.Metrics;
 
@@ -10,7 +9,7 @@ namespace Nnclr.Host.Status;
 /// still alive (same host, same pid, same process start time), is it responsive (the heartbeat is fresh), and did the run
 /// end. A run whose status.json says training but whose process is gone ended without a record (SIGKILL, OOM, power).
 /// </summary>
-public sealed record RunHealth(string RunDir, RunStatus? Status, string State, bool Alive, bool Responsive, double? HeartbeatAgeSeconds, JsonElement? Summary)
+public sealed record RunHealth(string RunDir, RunStatus? Status, string State, bool Alive, bool Responsive, double? HeartbeatAgeSeconds, RunSummary? Summary)
 {
     /// <summary>A heartbeat older than this while the process lives means it stopped responding (the timer rewrites it every 10 s).</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(60);
@@ -23,15 +22,8 @@ public sealed record RunHealth(string RunDir, RunStatus? Status, string State, b
     {
         var run = new RunDirectory(runDir);
         var dir = run.Root;
-        var statusPath = run.Status;
-        var summaryPath = run.Summary;
-        RunStatus? status = File.Exists(statusPath) ? RunStatus.Parse(ReadShared(statusPath), statusPath) : null;
-        JsonElement? summary = null;
-        if (File.Exists(summaryPath))
-        {
-            try { summary = JsonDocument.Parse(ReadShared(summaryPath)).RootElement.Clone(); }
-            catch (JsonException e) { throw new InvalidDataException($"{summaryPath}: not valid JSON: {e.Message}", e); }
-        }
+        var status = RunStatus.Load(run);
+        var summary = RunSummary.Load(run);
         if (status is null && summary is null)
             throw new FileNotFoundException($"{dir}: no run here (neither {RunDirectory.StatusFile} nor {RunDirectory.SummaryFile})");
 
@@ -41,10 +33,8 @@ public sealed record RunHealth(string RunDir, RunStatus? Status, string State, b
         bool responsive = alive && age < StaleAfter.TotalSeconds;
         string state;
         // A summary newer than this process's start is the run's last word (e.g. it failed before the heartbeat began).
-        string? summaryState = summary is { } s && s.TryGetProperty("status", out var st) ? st.GetString() : null;
-        bool summaryIsLater = summary is { } s2 && s2.TryGetProperty("finished_at", out var f) && f.TryGetDateTimeOffset(out var finished)
-            && (status is null || finished >= status.StartedAt);
-        if (status is null || (summaryIsLater && !alive)) state = summaryState ?? "unknown";
+        bool summaryIsLater = summary is not null && (status is null || summary.FinishedAt >= status.StartedAt);
+        if (status is null || (summaryIsLater && !alive)) state = summary is { Status.Length: > 0 } ? summary.Status : "unknown";
         else if (status.State is "training" or "evaluating" && !alive) state = "dead";
         else state = status.State;
         return new RunHealth(dir, status, state, alive, responsive, age, summary);
@@ -62,12 +52,5 @@ public sealed record RunHealth(string RunDir, RunStatus? Status, string State, b
             return Math.Abs((started - s.ProcessStartedAt).TotalSeconds) < 2;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { return false; }
-    }
-
-    // The daemon replaces these files by rename: read whatever is there now.
-    private static string ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        return new StreamReader(stream).ReadToEnd();
     }
 }

@@ -29,6 +29,25 @@ public sealed record WeightsMetadata(string Backbone, int InputSize, float[] Mea
         };
     }
 
+    /// <summary>
+    /// The preprocessing weights of <paramref name="backbone"/> (Model:Backbone spelling) expect when nothing says
+    /// otherwise: an ImageNet stem → 224 px and ImageNet's mean/std; a CIFAR stem ("-cifar") or tiny-cnn → 32 px and
+    /// CIFAR-10's. The one place this is decided (export, weights files without metadata).
+    /// </summary>
+    public static (int InputSize, float[] Mean, float[] Std) DefaultPreprocessing(string backbone)
+    {
+        bool imagenet = !backbone.EndsWith("-cifar", StringComparison.Ordinal) && backbone != "tiny-cnn";
+        return imagenet ? (224, Nnclr.Data.Augment.Normalization.ImageNetMean, Nnclr.Data.Augment.Normalization.ImageNetStd)
+            : (32, Nnclr.Data.Augment.Normalization.CifarMean, Nnclr.Data.Augment.Normalization.CifarStd);
+    }
+
+    /// <summary>The metadata of freshly initialised <paramref name="backbone"/> weights (step 0, <see cref="DefaultPreprocessing"/>).</summary>
+    public static WeightsMetadata ForRandomInit(string backbone)
+    {
+        var (size, mean, std) = DefaultPreprocessing(backbone);
+        return new WeightsMetadata(backbone, size, mean, std, 0);
+    }
+
     /// <summary>Input size, mean and std from a file's metadata, each null when absent or unreadable.</summary>
     public static (int? InputSize, float[]? Mean, float[]? Std) Preprocessing(IReadOnlyDictionary<string, string> meta)
     {

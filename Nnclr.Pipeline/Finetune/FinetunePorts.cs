@@ -119,16 +119,13 @@ public sealed class FinetunePorts : ITrainingPorts
     }
 
     /// <summary>Top-1/top-5 (%) of the fine-tuned network on the test split, and the export; nothing after a stop.</summary>
-    public IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop)
+    /// <summary>Top-1/top-5 (fractions) of the fine-tuned network on the test split; exports it. Null after a stop.</summary>
+    public FinalEvaluation? Finish(PipelineResult result, CancellationToken stop)
     {
-        var final = new Dictionary<string, double>();
-        if (result.Stopped) return final;
+        if (result.Stopped) return null;
         var (top1, top5) = Evaluate(stop);
-        final["finetune_top1"] = Math.Round(100 * top1, 2);
-        final["finetune_top5"] = Math.Round(100 * top5, 2);
-        final["labelled_images"] = Subset.Count;
         FinetuneTrainer.Export(_trainer.Snapshot(), Path.Combine(_cfg.RunDir, FinetuneJob.ExportFile), _job.ExportMetadata);
-        return final;
+        return new FinalEvaluation(top1, top5);
     }
 
     /// <summary>Top-1 and top-5 (fractions) of the network now on the test split's centre views.</summary>

@@ -1,7 +1,5 @@
-using Nnclr.Data;
 using Nnclr.Model;
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Nnclr.Pipeline.Ports;
 
@@ -15,8 +13,8 @@ namespace Nnclr.Pipeline.Metrics;
 /// </summary>
 public sealed class RunHeartbeat : IPipelineObserver, IEvaluationObserver, IDisposable
 {
-    // status.json's path.
-    private readonly string _path;
+    // The run directory whose status.json this keeps.
+    private readonly RunDirectory _dir;
     // Images per step, for the ETA.
     private readonly int _batchSize;
     // Rewrites the file every period; disposed with the heartbeat.
@@ -30,7 +28,7 @@ public sealed class RunHeartbeat : IPipelineObserver, IEvaluationObserver, IDisp
 
     public RunHeartbeat(string runDir, int batchSize, long startStep, long totalSteps, string device, TimeSpan period)
     {
-        _path = new RunDirectory(runDir).Status;
+        _dir = new RunDirectory(runDir);
         _batchSize = batchSize;
         using var self = Process.GetCurrentProcess();
         var now = DateTimeOffset.UtcNow;
@@ -99,11 +97,11 @@ public sealed class RunHeartbeat : IPipelineObserver, IEvaluationObserver, IDisp
     {
         lock (_gate)
         {
-            if (_ended && File.Exists(_path) && _status.FinishedAt is not null && _status.UpdatedAt >= _status.FinishedAt) return;
+            if (_ended && File.Exists(_dir.Status) && _status.FinishedAt is not null && _status.UpdatedAt >= _status.FinishedAt) return;
             _status.UpdatedAt = DateTimeOffset.UtcNow;
             try
             {
-                AtomicFile.WriteAllText(_path, _status.ToJson());
+                _status.Save(_dir);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Nnclr.Data;
+using Nnclr.Model;
 
 namespace Nnclr.Pipeline.Metrics;
 
@@ -65,6 +67,19 @@ public sealed class RunStatus
 
     /// <summary>Indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Options);
+
+    /// <summary>Writes status.json into <paramref name="dir"/> atomically.</summary>
+    public void Save(RunDirectory dir) => AtomicFile.WriteAllText(dir.Status, ToJson());
+
+    /// <summary>The heartbeat in <paramref name="dir"/>, or null when there is none; throws <see cref="InvalidDataException"/> naming the file when it is not one.</summary>
+    public static RunStatus? Load(RunDirectory dir)
+    {
+        var path = dir.Status;
+        if (!File.Exists(path)) return null;
+        // The run replaces the file by rename: read whatever is there now.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return Parse(new StreamReader(stream).ReadToEnd(), path);
+    }
 
     /// <summary>Parses status.json; throws <see cref="InvalidDataException"/> naming <paramref name="source"/> when it is not one.</summary>
     public static RunStatus Parse(string json, string source)

@@ -40,39 +40,13 @@ public sealed class StageReport
         return sb.ToString();
     }
 
-    /// <summary>Writes the report as one JSON object.</summary>
-    public void WriteJson(Utf8JsonWriter w)
-    {
-        w.WriteStartObject();
-        w.WriteString("bottleneck", BottleneckStage);
-        w.WriteStartArray("stages");
-        foreach (var s in Stages)
-        {
-            w.WriteStartObject();
-            w.WriteString("name", s.Name);
-            w.WriteNumber("items", s.Items);
-            w.WriteNumber("items_per_s", Round(s.ItemsPerSecond));
-            w.WriteNumber("images_per_s", Round(s.ItemsPerSecond * BatchSize));
-            w.WriteNumber("busy_s", Round(s.BusySeconds));
-            w.WriteNumber("input_wait_s", Round(s.InputWaitSeconds));
-            w.WriteNumber("output_wait_s", Round(s.OutputWaitSeconds));
-            w.WriteNumber("wall_s", Round(s.WallSeconds));
-            w.WriteNumber("queue_depth", s.QueueDepth);
-            if (double.IsNaN(s.AllocatedBytesPerItem)) w.WriteNull("alloc_bytes_per_item");
-            else w.WriteNumber("alloc_bytes_per_item", Round(s.AllocatedBytesPerItem));
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
+    /// <summary>The report as the record summary.json and `bench pipeline --json` hold.</summary>
+    public StageTable ToRecord() => new(BottleneckStage, Stages.Select(s => new StageRow(s.Name, s.Items, Round(s.ItemsPerSecond),
+        Round(s.ItemsPerSecond * BatchSize), Round(s.BusySeconds), Round(s.InputWaitSeconds), Round(s.OutputWaitSeconds), Round(s.WallSeconds),
+        s.QueueDepth, double.IsNaN(s.AllocatedBytesPerItem) ? null : Round(s.AllocatedBytesPerItem))).ToList());
 
-    /// <summary>The report as a JSON string.</summary>
-    public string ToJson()
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms)) WriteJson(w);
-        return Encoding.UTF8.GetString(ms.ToArray());
-    }
+    /// <summary>Writes the report as one JSON object (<see cref="ToRecord"/>).</summary>
+    public void WriteJson(Utf8JsonWriter w) => JsonSerializer.Serialize(w, ToRecord());
 
     private static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 4) : 0;
 }

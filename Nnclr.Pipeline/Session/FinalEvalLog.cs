@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Nnclr.Pipeline.Metrics;
 
 namespace Nnclr.Pipeline.Session;
 
@@ -13,11 +14,11 @@ public static class FinalEvalLog
     /// <summary>The event id of the final evaluation.</summary>
     public static readonly EventId Event = new(7, "final_eval");
 
-    /// <summary>Logs <paramref name="final"/> (nothing when empty, e.g. a stop during the evaluation).</summary>
-    public static void Write(ILogger logger, IReadOnlyDictionary<string, double> final)
+    /// <summary>Logs <paramref name="final"/> (nothing when null, e.g. a stop during the evaluation).</summary>
+    public static void Write(ILogger logger, FinalEvaluation? final)
     {
-        if (final.Count == 0 || !logger.IsEnabled(LogLevel.Information)) return;
-        var fields = final.Select(kv => new KeyValuePair<string, object?>(kv.Key, kv.Value)).ToList();
+        if (final is null || !logger.IsEnabled(LogLevel.Information)) return;
+        var fields = FinalEvalPercent.From(final).Fields().Select(kv => new KeyValuePair<string, object?>(kv.Key, kv.Value)).ToList();
         logger.Log(LogLevel.Information, Event, fields, null, (state, _) =>
             "final evaluation: " + string.Join(", ", state.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:G6}"))));
     }

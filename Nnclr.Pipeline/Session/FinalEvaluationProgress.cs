@@ -82,14 +82,17 @@ public sealed class FinalEvaluationProgress(ILogger logger, TextWriter? terminal
     /// After the evaluation: records the trained network's result in metrics.jsonl when the ports reported none per
     /// network (ports that do not observe the evaluation), so every run's final kNN is there once.
     /// </summary>
-    public void Complete(IReadOnlyDictionary<string, double> final, double seconds)
+    public void Complete(FinalEvaluation? final, double seconds)
     {
         EndLine();
-        if (_trainedRecorded || !final.TryGetValue("knn_top1", out var top1)) return;
-        evaluations.OnEvaluation(new EvaluationResult("knn", "final", step, epoch, top1 / 100,
-            final.TryGetValue("knn_top5", out var top5) ? top5 / 100 : double.NaN, seconds));
+        if (_trainedRecorded || final is null) return;
+        evaluations.OnEvaluation(new EvaluationResult("knn", "final", step, epoch, final.Top1, final.Top5, seconds));
         _trainedRecorded = true;
     }
+
+    /// <summary>The trained network's result if it was classified before a stop (fractions 0–1), else null.</summary>
+    public FinalEvaluation? KnownSoFar() => _results.TryGetValue("knn_top1", out var top1)
+        ? new FinalEvaluation(top1 / 100, _results.TryGetValue("knn_top5", out var top5) ? top5 / 100 : double.NaN) : null;
 
     /// <summary>Ends the terminal bar's line (if one is open).</summary>
     public void EndLine()

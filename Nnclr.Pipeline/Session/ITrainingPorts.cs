@@ -32,7 +32,7 @@ public interface ITrainingPorts : IDisposable
     /// evaluation. Its values go into summary.json and the final log line. <paramref name="stop"/> (SIGTERM)
     /// ends it within a batch with an <see cref="OperationCanceledException"/>.
     /// </summary>
-    IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop);
+    FinalEvaluation? Finish(PipelineResult result, CancellationToken stop);
 
     /// <summary>Where evaluations made during the run (periodic kNN) are reported; ports without any ignore it.</summary>
     void ObserveEvaluations(IEvaluationObserver observer) { }

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Nnclr.Pipeline.Metrics;
 using Nnclr.Model;
@@ -9,7 +7,7 @@ using Nnclr.Pipeline.Ports;
 namespace Nnclr.Pipeline.Session;
 
 /// <summary>
-/// Where interval metrics go: one line of metrics.jsonl each, TensorBoard scalars, and either a progress
+/// Where interval metrics go: one <see cref="MetricsLine"/> of metrics.jsonl each, TensorBoard scalars, and either a progress
 /// line (terminal) or a structured log line (headless). Runs on the pipeline's threads: quick, no model access.
 /// </summary>
 /// Evaluations (periodic and final kNN) are lines of their own, marked "event":"eval".
@@ -46,7 +44,7 @@ public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDispos
         lock (_gate)
         {
             var shares = _shares.Next(m.Stages);
-            _jsonl.WriteLine(ToJsonLine(m, shares));
+            _jsonl.WriteLine(MetricsLine.From(m, shares).ToJson());
             if (_tensorBoard is { } tb)
             {
                 long step = m.Step;
@@ -85,77 +83,15 @@ public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDispos
         }
     }
 
-    /// <summary>One evaluation: a metrics.jsonl line {"event":"eval", kind, phase, step, top1/top5 in %} and eval/&lt;kind&gt;_top1 in TensorBoard.</summary>
+    /// <summary>One evaluation: a metrics.jsonl <see cref="EvalLine"/> and eval/&lt;kind&gt;_top1 in TensorBoard.</summary>
     public void OnEvaluation(EvaluationResult r)
     {
         lock (_gate)
         {
-            _jsonl.WriteLine(EventLine("eval", w =>
-            {
-                w.WriteString("kind", r.Kind);
-                w.WriteString("phase", r.Phase);
-                w.WriteNumber("step", r.Step);
-                w.WriteNumber("epoch", r.Epoch);
-                w.WriteNumber(r.Kind + "_top1", Math.Round(100 * r.Top1, 2));
-                if (double.IsFinite(r.Top5)) w.WriteNumber(r.Kind + "_top5", Math.Round(100 * r.Top5, 2));
-                w.WriteNumber("seconds", Math.Round(r.Seconds, 2));
-            }));
+            _jsonl.WriteLine(EvalLine.From(r).ToJson());
             _tensorBoard?.AddScalar($"eval/{r.Kind}_top1", 100 * r.Top1, r.Step);
             if (double.IsFinite(r.Top5)) _tensorBoard?.AddScalar($"eval/{r.Kind}_top5", 100 * r.Top5, r.Step);
         }
-    }
-
-    // {"time":…, "event":name, …} on one line.
-    private static string EventLine(string name, Action<Utf8JsonWriter> body)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
-        {
-            w.WriteStartObject();
-            w.WriteString("time", DateTimeOffset.UtcNow);
-            w.WriteString("event", name);
-            body(w);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
-    }
-
-    /// <summary>
-    /// One metrics.jsonl object: step, epoch, loss, lr, nn_acc, images/s, per-stage images/s, bottleneck, memory, and
-    /// (when given) each stage's busy share over the interval.
-    /// </summary>
-    public static string ToJsonLine(IntervalMetrics m, IReadOnlyList<KeyValuePair<string, double>>? busyShares = null)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
-        {
-            w.WriteStartObject();
-            w.WriteString("time", DateTimeOffset.UtcNow);
-            w.WriteNumber("step", m.Step);
-            w.WriteNumber("epoch", m.Epoch);
-            w.WriteNumber("loss", m.Loss);
-            w.WriteNumber("lr", m.LearningRate);
-            w.WriteNumber("nn_acc", m.NnAccuracy);
-            if (double.IsFinite(m.OnlineTop1)) w.WriteNumber("online_top1", m.OnlineTop1);
-            w.WriteNumber("images_per_s", Math.Round(m.ImagesPerSecond, 2));
-            w.WriteStartObject("stage_images_per_s");
-            foreach (var s in m.Stages.Stages) w.WriteNumber(s.Name, Math.Round(s.ItemsPerSecond * m.Stages.BatchSize, 2));
-            w.WriteEndObject();
-            w.WriteString("bottleneck", m.Stages.BottleneckStage);
-            if (busyShares is not null)
-            {
-                w.WriteStartObject("stage_busy");
-                foreach (var (name, share) in busyShares) w.WriteNumber(name, Math.Round(share, 4));
-                w.WriteEndObject();
-            }
-            // Memory, for spotting leaks in long runs: resident set, managed heap, and the TorchSharp tensors alive on
-            // this thread (OnInterval runs on the train thread, the one that creates the step's tensors).
-            w.WriteNumber("rss_mb", Math.Round(Environment.WorkingSet / 1048576.0, 1));
-            w.WriteNumber("managed_mb", Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1));
-            w.WriteNumber("live_tensors", TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
     }
 
     /// <summary>Ends the bar's line (if one is open) so that what follows starts on its own line.</summary>

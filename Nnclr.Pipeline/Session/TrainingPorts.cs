@@ -206,11 +206,10 @@ public sealed class TrainingPorts : ITrainingPorts
 
     public void ObserveFinalEvaluation(IFinalEvaluationObserver observer) => _final = observer;
 
-    public IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop)
+    public FinalEvaluation? Finish(PipelineResult result, CancellationToken stop)
     {
-        var final = new Dictionary<string, double>();
         WaitForPeriodic(stop);
-        if (result.Stopped || _knn is null) return final; // a stop request must end promptly: no evaluation; no labels: no kNN
+        if (result.Stopped || _knn is null) return null; // a stop request must end promptly: no evaluation; no labels: no kNN
         _final?.Planned(_knn.Images());
         var watch = System.Diagnostics.Stopwatch.StartNew();
         _evalNet.CopyFrom(_trainer.Backbone);
@@ -233,12 +232,12 @@ public sealed class TrainingPorts : ITrainingPorts
                 values["knn_top5_random_init"] = Math.Round(100 * r.Top5, 2);
                 values["knn_top1_gain_points"] = Math.Round(100 * (trainedTop1 - r.Top1), 2);
             }
-            foreach (var (name, value) in values) final[name] = value;
             _final?.NetworkDone(network == 0 ? "trained" : "random_init", values, watch.Elapsed.TotalSeconds);
         }
-        _knn.EvaluateMany(fresh is null ? [_evalNet.Features] : [_evalNet.Features, fresh.Features], _device, cancel: stop,
+        var results = _knn.EvaluateMany(fresh is null ? [_evalNet.Features] : [_evalNet.Features, fresh.Features], _device, cancel: stop,
             progress: n => _final?.Advanced(fresh is null ? "trained" : "trained,random_init", n), done: Done);
-        return final;
+        var (top1, top5) = results[0];
+        return fresh is null ? new FinalEvaluation(top1, top5) : new FinalEvaluation(top1, top5, results[1].Top1, results[1].Top5);
     }
 
     // Waits for a periodic kNN still running (cancelling it on a stop); it owns _evalNet until it ends.

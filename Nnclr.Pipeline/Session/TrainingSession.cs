@@ -10,11 +10,12 @@ namespace Nnclr.Pipeline.Session;
 /// pipeline until done or stopped, runs the final evaluation, and on a NaN/Inf loss either ends failed or, with
 /// Run:OnNonFiniteLoss=rollback, resumes from the last good checkpoint (at most <see cref="MaxRollbacks"/> times).
 /// Interval metrics go to <paramref name="metricsPath"/> (metrics.jsonl) and <paramref name="tensorBoardDir"/>.
-/// Host's TrainingRun owns the run directory and turns the <see cref="SessionOutcome"/> into summary.json and an exit code.
+/// Host's training service owns the run directory and turns the <see cref="RunResult"/> into summary.json and an exit code.
 /// </summary>
-/// <paramref name="statusDir"/>: where status.json goes (null = the run directory; ranks other than 0 pass a scratch folder).
+/// <param name="exitCodeOf">The host's one mapping of a result to the process exit code (status.json records it).</param>
+/// <param name="statusDir">Where status.json goes (null = the run directory; ranks other than 0 pass a scratch folder).</param>
 public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFactory, ILogger logger, TextWriter? progress,
-    string metricsPath, string tensorBoardDir, string? statusDir = null)
+    string metricsPath, string tensorBoardDir, Func<RunResult, int> exitCodeOf, string? statusDir = null)
 {
     /// <summary>Rollbacks allowed per run before a NaN loss is fatal.</summary>
     public const int MaxRollbacks = 2;
@@ -23,7 +24,7 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
     /// Runs to the end; <paramref name="stop"/> (SIGTERM, Ctrl-C) ends it after the current step with a checkpoint.
     /// A failure to build the ports (bad configuration, missing data, a device that does not load) is thrown.
     /// </summary>
-    public async Task<SessionOutcome> RunAsync(TrainingConfig config, CancellationToken stop)
+    public async Task<RunResult> RunAsync(TrainingConfig config, CancellationToken stop)
     {
         var current = config;
         for (int attempt = 0; ; attempt++)
@@ -38,7 +39,7 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
     /// <summary>How often status.json is rewritten when nothing else happens.</summary>
     public static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
 
-    private async Task<SessionOutcome> RunOnceAsync(TrainingConfig cfg, CancellationToken stop)
+    private async Task<RunResult> RunOnceAsync(TrainingConfig cfg, CancellationToken stop)
     {
         using var ports = portsFactory(cfg);
         long total = cfg.Run.MaxSteps > 0 ? cfg.Run.MaxSteps : cfg.Optim.Epochs * ports.StepsPerEpoch;
@@ -64,10 +65,10 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
         using var heartbeat = new RunHeartbeat(statusDir ?? cfg.RunDir, settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps, ports.Device, HeartbeatPeriod);
         var observers = new ObserverFanOut(metrics, meter, heartbeat);
         ports.ObserveEvaluations(observers);
-        // Every ending of this attempt is also the heartbeat's last word (exit code 1 when failed, else 0).
-        SessionOutcome End(SessionOutcome o)
+        // Every ending of this attempt is also the heartbeat's last word.
+        RunResult End(RunResult o)
         {
-            heartbeat.End(o.Status, o.Failed ? 1 : 0, o.Error);
+            heartbeat.End(o.Status, exitCodeOf(o), o.Error);
             return o with { Device = ports.Device };
         }
         using var pipeline = new TrainingPipeline(settings, ports.Source, ports.Augmenter, ports.Trainer, ports.Checkpoints, observers);
@@ -82,9 +83,9 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
         catch (PipelineException e)
         {
             SessionLog.Failed(logger, e.Message);
-            return End(new SessionOutcome("failed", e.Message, null, pipeline.Report(), null, e.InnerException is NonFiniteLossException));
+            return End(RunResult.Failed(RunFailure.Run, e.Message, null, pipeline.Report(), e.InnerException is NonFiniteLossException));
         }
-        IReadOnlyDictionary<string, double> final;
+        FinalEvaluation? final;
         bool stopped = result.Stopped;
         Volatile.Write(ref stopAction, "abandoning the final evaluation; " + (result.LastCheckpoint is { } written
             ? $"the checkpoint of step {written.Step} is on disk" : "no checkpoint was written") + "; the results known so far are kept");
@@ -105,7 +106,7 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
         {
             // SIGTERM during the final evaluation: the checkpoints are on disk; the evaluation is abandoned, the networks done are kept.
             evaluation.EndLine();
-            final = new Dictionary<string, double>(evaluation.Results);
+            final = evaluation.KnownSoFar();
             stopped = true;
         }
         catch (Exception e)
@@ -113,13 +114,13 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
             evaluation.EndLine();
             var message = $"final evaluation failed: {e.Message}";
             SessionLog.Failed(logger, message);
-            return End(new SessionOutcome("failed", message, result, result.Report, null));
+            return End(RunResult.Failed(RunFailure.Run, message, result, result.Report));
         }
         FinalEvalLog.Write(logger, final);
-        string status = stopped ? "stopped" : "completed";
+        var outcome = new RunResult(stopped ? RunEnd.Stopped : RunEnd.Completed, RunFailure.None, null, result, result.Report, final);
         double imagesPerSecond = result.ElapsedSeconds > 0 ? (result.Steps - settings.StartStep) * settings.Geometry.BatchSize / result.ElapsedSeconds : 0;
-        SessionLog.Finished(logger, status, result.Steps, result.ElapsedSeconds, imagesPerSecond, result.Report.BottleneckStage ?? "");
+        SessionLog.Finished(logger, outcome.Status, result.Steps, result.ElapsedSeconds, imagesPerSecond, result.Report.BottleneckStage ?? "");
         StageTableOutput.Write(logger, progress, result.Report.ToTable());
-        return End(new SessionOutcome(status, null, result, result.Report, final));
+        return End(outcome);
     }
 }

@@ -43,10 +43,11 @@ public sealed class FakePorts : ITrainingPorts
     /// <summary>Runs inside <see cref="Finish"/> (e.g. to stop or fail the run during its final evaluation).</summary>
     public Action<CancellationToken>? OnFinish { get; set; }
 
-    public IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop)
+    /// <summary>"top-1" = (weights mod 1000) / 1000 and top-5 = 1, so a test can tell the run's own final evaluation.</summary>
+    public FinalEvaluation? Finish(PipelineResult result, CancellationToken stop)
     {
         OnFinish?.Invoke(stop);
-        return new Dictionary<string, double> { ["fake_weights"] = ((FakeTrainer)Trainer).Weights % 1000 };
+        return new FinalEvaluation(Math.Abs(((FakeTrainer)Trainer).Weights % 1000) / 1000.0, 1);
     }
 
     public void Dispose() => Disposed = true;

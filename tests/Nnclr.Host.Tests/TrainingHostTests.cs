@@ -40,7 +40,7 @@ public sealed class TrainingHostTests : IDisposable
 
         Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal([10L, 20L, 23L], sink.Written.Select(w => w.Meta.Step));
-        var lines = File.ReadAllLines(Path.Combine(_runDir, "metrics.jsonl"));
+        var lines = File.ReadAllLines(Path.Combine(_runDir, "metrics.jsonl")).Where(l => !l.Contains("\"event\":\"eval\"", StringComparison.Ordinal)).ToArray();
         Assert.Equal([5L, 10L, 15L, 20L, 23L], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt64()));
         using (var first = JsonDocument.Parse(lines[0]))
         {
@@ -56,7 +56,9 @@ public sealed class TrainingHostTests : IDisposable
         Assert.Equal("completed", summary.RootElement.GetProperty("status").GetString());
         Assert.Equal(23, summary.RootElement.GetProperty("steps").GetInt64());
         Assert.Equal(23, summary.RootElement.GetProperty("last_checkpoint").GetProperty("step").GetInt64());
-        Assert.True(summary.RootElement.GetProperty("final_eval").TryGetProperty("fake_weights", out _));
+        var final = summary.RootElement.GetProperty("final_eval");
+        Assert.Equal(100, final.GetProperty("knn_top5").GetDouble()); // the one place fractions become percent
+        Assert.InRange(final.GetProperty("knn_top1").GetDouble(), 0, 100);
         Assert.Equal(5, summary.RootElement.GetProperty("stages").GetProperty("stages").GetArrayLength());
         Assert.True(Directory.Exists(Path.Combine(_runDir, "checkpoints")));
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(_runDir, "tensorboard"), "*", SearchOption.AllDirectories));
@@ -108,7 +110,7 @@ public sealed class TrainingHostTests : IDisposable
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_runDir, "summary.json")));
         Assert.Equal("stopped", summary.RootElement.GetProperty("status").GetString());
         Assert.Equal(23, summary.RootElement.GetProperty("last_checkpoint").GetProperty("step").GetInt64());
-        Assert.Empty(summary.RootElement.GetProperty("final_eval").EnumerateObject());
+        Assert.False(summary.RootElement.TryGetProperty("final_eval", out _)); // abandoned: no final evaluation
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class MetricsTests
         foreach (var stage in new[] { "read", "augment", "upload", "train", "checkpoint" })
             Assert.Contains("\n" + stage + " ", table);
         Assert.Contains("bottleneck: " + result.Report.BottleneckStage, table);
-        using var json = JsonDocument.Parse(result.Report.ToJson());
+        using var json = JsonDocument.Parse(JsonSerializer.Serialize(result.Report.ToRecord()));
         var stages = json.RootElement.GetProperty("stages");
         Assert.Equal(5, stages.GetArrayLength());
         Assert.Equal(20, stages[3].GetProperty("items").GetInt64());

@@ -76,15 +76,13 @@ public sealed class EncoderSource
             model.ProjectorHidden = checked((int)p0.Shape[0]);
             model.ProjectorOut = checked((int)p6.Shape[0]);
         }
-        bool imagenet = !backbone.EndsWith("-cifar", StringComparison.Ordinal) && backbone != "tiny-cnn";
         var (size, mean, std) = WeightsMetadata.Preprocessing(weights.Metadata);
+        var fallback = WeightsMetadata.DefaultPreprocessing(backbone);
         long step = weights.Metadata.TryGetValue("step", out var s) && long.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out long v) ? v : 0;
         return new EncoderSource
         {
             Weights = weights, Model = model,
-            InputSize = size ?? (imagenet ? 224 : 32),
-            Mean = mean ?? (imagenet ? Normalization.ImageNetMean : Normalization.CifarMean),
-            Std = std ?? (imagenet ? Normalization.ImageNetStd : Normalization.CifarStd),
+            InputSize = size ?? fallback.InputSize, Mean = mean ?? fallback.Mean, Std = std ?? fallback.Std,
             Step = step, Description = $"weights {weights.Path} ({backbone})",
         };
     }

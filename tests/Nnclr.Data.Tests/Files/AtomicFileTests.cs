@@ -52,4 +52,17 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Equal([5, 0, 7], File.ReadAllBytes(path));
         Assert.Equal(["c.bin"], Directory.GetFiles(_dir).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public void Write_FailingWithDataStillBuffered_DeletesTheTempFile()
+    {
+        // A write that throws while the stream still holds unflushed bytes (as on a full disk, where closing fails too).
+        var path = Path.Combine(_dir, "d.bin");
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, s =>
+        {
+            s.Write(new byte[100]); // stays in the stream's buffer
+            throw new InvalidOperationException("stage failed");
+        }, bufferSize: 1 << 16));
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
 }

@@ -42,7 +42,7 @@ public sealed class FinalEvaluationProgressTests
         var final = Assert.Single(evaluations.Seen);
         Assert.Equal(("knn", "final", 41L, 3L, 0.40, 0.80), (final.Kind, final.Phase, final.Step, final.Epoch, final.Top1, final.Top5));
         // The session's closing call records nothing twice.
-        progress.Complete(new Dictionary<string, double> { ["knn_top1"] = 40, ["knn_top5"] = 80 }, 2.0);
+        progress.Complete(new FinalEvaluation(0.40, 0.80), 2.0);
         Assert.Single(evaluations.Seen);
         Assert.Equal(40, progress.Results["knn_top1"]);
     }

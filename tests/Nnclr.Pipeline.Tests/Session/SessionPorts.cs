@@ -33,8 +33,8 @@ public sealed class SessionPorts : ITrainingPorts
     public long StartStep { get; }
     public string Device => "cpu";
 
-    public IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop) =>
-        new Dictionary<string, double> { ["fake_steps"] = result.Steps };
+    /// <summary>"top-1" = steps / 1000, so a test can tell the run's own final evaluation.</summary>
+    public FinalEvaluation? Finish(PipelineResult result, CancellationToken stop) => new(result.Steps / 1000.0, 1);
 
     public void Dispose() => ((FakeTrainer)Trainer).Dispose();
 }

@@ -14,7 +14,8 @@ public sealed class TrainingSessionTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private TrainingSession Session(Func<Nnclr.Pipeline.Configuration.TrainingConfig, ITrainingPorts> ports) =>
-        new(ports, NullLogger.Instance, progress: null, Path.Combine(_dir, "metrics.jsonl"), Path.Combine(_dir, "tensorboard"));
+        new(ports, NullLogger.Instance, progress: null, Path.Combine(_dir, "metrics.jsonl"), Path.Combine(_dir, "tensorboard"),
+            r => r.End == RunEnd.Failed ? 1 : 0);
 
     [Fact]
     public async Task RunAsync_ToTheEnd_CompletedWithFinalValuesAndOneMetricsLinePerInterval()
@@ -24,11 +25,14 @@ public sealed class TrainingSessionTests : IDisposable
             .WaitAsync(PipelineHarness.HangGuard);
 
         Assert.Equal("completed", outcome.Status);
-        Assert.False(outcome.Failed);
-        Assert.Equal(20, outcome.Result!.Steps);
-        Assert.Equal(20, outcome.Final!["fake_steps"]);
+        Assert.NotEqual(RunEnd.Failed, outcome.End);
+        Assert.Equal(20, outcome.Pipeline!.Steps);
+        Assert.Equal(new FinalEvaluation(0.020, 1), outcome.Final); // the ports' final evaluation, in the one unit (fractions)
         Assert.Equal([10L, 20L], sink.Written.Select(w => w.Meta.Step));
-        Assert.Equal(4, File.ReadAllLines(Path.Combine(_dir, "metrics.jsonl")).Length);
+        var lines = File.ReadAllLines(Path.Combine(_dir, "metrics.jsonl"));
+        Assert.Equal(5, lines.Length); // 4 intervals, then the final evaluation in percent
+        Assert.Contains("\"event\":\"eval\",\"kind\":\"knn\",\"phase\":\"final\",\"step\":20,", lines[^1]);
+        Assert.Contains("\"knn_top1\":2,\"knn_top5\":100,", lines[^1]);
     }
 
     [Fact]
@@ -52,7 +56,7 @@ public sealed class TrainingSessionTests : IDisposable
         var outcome = await Session(c => new SessionPorts(c, sink, t => { built++; t.NanFrom = 2; }))
             .RunAsync(new SessionConfig(_dir, 40, "rollback"), CancellationToken.None).WaitAsync(PipelineHarness.HangGuard);
 
-        Assert.True(outcome.Failed);
+        Assert.Equal((RunEnd.Failed, RunFailure.Run), (outcome.End, outcome.Failure));
         Assert.True(outcome.NonFiniteLoss);
         Assert.Equal(1 + TrainingSession.MaxRollbacks, built);
         Assert.Contains("NaN", outcome.Error);

@@ -1,3 +1,4 @@
+
 namespace Nnclr.Data.Ingest;
 
 /// <summary>
@@ -36,8 +37,7 @@ internal static class FolderWalker
                     else if (depth + 1 > o.MaxDepth) skipped.Add(new SkippedFile(d.FullName, $"folder nested deeper than {o.MaxDepth} levels not entered"));
                     else subdirs.Add(d.FullName);
                 }
-                else if (link && !File.Exists(item.FullName)) skipped.Add(new SkippedFile(item.FullName, $"dangling symlink (→ {item.LinkTarget})"));
-                else if (link && Directory.Exists(item.FullName)) skipped.Add(new SkippedFile(item.FullName, $"directory symlink not followed (→ {item.LinkTarget})"));
+                else if (Unusable(item, link) is { } why) skipped.Add(new SkippedFile(item.FullName, why));
                 else if (Extensions.Contains(Path.GetExtension(item.Name).ToLowerInvariant())) files.Add(item.FullName);
                 else skipped.Add(new SkippedFile(item.FullName, "not a .jpg/.jpeg/.png file"));
             }
@@ -45,6 +45,26 @@ internal static class FolderWalker
         }
         files.Sort(StringComparer.Ordinal);
         return files;
+    }
+
+    /// <summary>
+    /// Why a non-directory entry cannot be read as an image file, or null. Decided here, at discovery, once for every
+    /// reader: a name that is not valid UTF-8 (the runtime cannot open it by the name it reports), a name with a line
+    /// break (paths are written one per line: paths.txt, reports), a dangling link, a link to a folder, and anything
+    /// that is not a regular file (a FIFO would block open() forever; a device or socket is not an image).
+    /// </summary>
+    private static string? Unusable(FileSystemInfo item, bool link)
+    {
+        if (item.Name.Contains('\uFFFD', StringComparison.Ordinal))
+            return "file name is not valid UTF-8 (it cannot be opened by the name the system reports); rename it";
+        if (item.Name.AsSpan().IndexOfAny('\n', '\r') >= 0)
+            return "file name contains a line break (paths are written one per line); rename it";
+        var kind = FileKind.Describe(item.FullName);
+        if (kind == "regular file") return null;
+        if (link && kind == "missing") return $"dangling symlink (→ {item.LinkTarget})";
+        if (link && kind == "directory") return $"directory symlink not followed (→ {item.LinkTarget})";
+        if (kind == "missing") return "vanished while the folder was listed";
+        return $"not a regular file (a {kind}{(link ? $" behind the symlink → {item.LinkTarget}" : "")})";
     }
 
     /// <summary>Sub-folders of <paramref name="dir"/> that are real folders (not links), ordinal order; links are listed as skipped.</summary>

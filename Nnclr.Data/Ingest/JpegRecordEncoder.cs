@@ -3,7 +3,7 @@ using SkiaSharp;
 namespace Nnclr.Data.Ingest;
 
 /// <summary>
-/// Makes one jpeg-codec record from an image file: a JPEG whose longer side is ≤ max side is kept byte for byte;
+/// Makes one jpeg-codec record from an image file: an upright JPEG (no EXIF turn) whose longer side is ≤ max side is kept byte for byte;
 /// anything else (PNG, a larger JPEG) is decoded, resized so the longer side is max side (Skia linear + mipmaps,
 /// antialiased; never upscaled) and re-encoded as JPEG at the given quality. Every record is then decoded once at
 /// 1/8 scale (libjpeg-turbo's DCT scaling) to check it decodes and to give the split's mean/std a cheap sample.
@@ -27,7 +27,8 @@ internal static class JpegRecordEncoder
             int w = codec.Info.Width, h = codec.Info.Height;
             if (w <= 0 || h <= 0) return (null, [], false, $"empty image ({w}x{h})");
             if ((long)w * h > maxPixels) return (null, [], false, $"header declares {w}x{h} = {(double)w * h / 1e6:F1} megapixels, over the limit of {maxPixels / 1e6:0.####} (--max-megapixels)");
-            if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg || Math.Max(w, h) > maxSide)
+            // A JPEG with an EXIF orientation is re-encoded upright: records carry no orientation for decoders to apply.
+            if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg || Math.Max(w, h) > maxSide || codec.EncodedOrigin != SKEncodedOrigin.TopLeft)
             {
                 var (re, why) = Reencode(codec, w, h, maxSide, quality);
                 if (re is null) return (null, [], false, why);
@@ -41,9 +42,12 @@ internal static class JpegRecordEncoder
     private static (byte[]? Data, string? Error) Reencode(SKCodec codec, int w, int h, int maxSide, int quality)
     {
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var full = new SKBitmap(info);
-        var result = codec.GetPixels(info, full.GetPixels());
+        using var stored = new SKBitmap(info);
+        var result = codec.GetPixels(info, stored.GetPixels());
         if (result != SKCodecResult.Success) return (null, $"decoding failed ({result})");
+        using var upright = ExifOrientation.Upright(stored, codec.EncodedOrigin);
+        var full = upright ?? stored;
+        (w, h) = (full.Width, full.Height);
         double scale = Math.Min(1.0, (double)maxSide / Math.Max(w, h));
         int nw = Math.Clamp((int)Math.Round(w * scale), 1, maxSide), nh = Math.Clamp((int)Math.Round(h * scale), 1, maxSide);
         using var resized = nw == w && nh == h ? null

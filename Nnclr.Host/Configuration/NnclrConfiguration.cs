@@ -26,7 +26,7 @@ public static class NnclrConfiguration
         if (flags.ConfigFile is { } file)
         {
             var full = Path.GetFullPath(file);
-            if (!File.Exists(full)) throw new ConfigurationException($"configuration file '{file}' not found");
+            ConfigFileBounds.Check(file, full);
             if (IsYaml(full)) builder.AddYamlFile(full, optional: false, reloadOnChange: false);
             else builder.AddJsonFile(full, optional: false, reloadOnChange: false);
         }
@@ -39,7 +39,7 @@ public static class NnclrConfiguration
     public static string? PresetOf(string file)
     {
         var full = Path.GetFullPath(file);
-        if (!File.Exists(full)) throw new ConfigurationException($"configuration file '{file}' not found");
+        ConfigFileBounds.Check(file, full);
         try
         {
             var builder = new ConfigurationBuilder();
@@ -59,14 +59,24 @@ public static class NnclrConfiguration
         Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml";
 
     /// <summary>NNCLR_Section__Key=value → "Section:Key" = value (other variables are ignored).</summary>
+    /// <summary>Two variables naming one setting (they differ only in case) are a <see cref="ConfigurationException"/> naming both.</summary>
     public static IEnumerable<KeyValuePair<string, string?>> FromEnvironment(IDictionary environment)
     {
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var result = new List<KeyValuePair<string, string?>>();
         foreach (DictionaryEntry e in environment)
         {
             var name = (string)e.Key;
             if (!name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase) || !name.Contains("__", StringComparison.Ordinal)) continue;
-            yield return new(name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), (string?)e.Value);
+            var key = name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal);
+            if (!seen.TryAdd(key, name))
+            {
+                var (a, b) = string.CompareOrdinal(seen[key], name) < 0 ? (seen[key], name) : (name, seen[key]);
+                throw new ConfigurationException($"environment variables {a} and {b} both set {a[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal)} (names differ only in case); unset one");
+            }
+            result.Add(new(key, (string?)e.Value));
         }
+        return result;
     }
 
     /// <summary>Binds every section (unknown keys are errors), with DataAnnotations, cross-field rules and ValidateOnStart.</summary>
@@ -133,9 +143,17 @@ public static class NnclrConfiguration
         // Strict: a key no options class has (a misspelled section or setting, from any layer) is an error, as is an
         // NNCLR_ variable that names a section with one underscore where two are needed.
         var problems = ConfigSchema.UnknownKeys(root).Concat(ConfigSchema.EnvironmentMistakes(environment)).ToList();
-        if (problems.Count > 0) throw new ConfigurationException(string.Join("\n", problems));
+        if (problems.Count > 0) throw new ConfigurationException(FirstProblems(problems));
         return root;
     }
+
+    /// <summary>Most problems listed one per line; the rest are counted.</summary>
+    public const int MaxListedProblems = 20;
+
+    /// <summary>The first <see cref="MaxListedProblems"/> problems, one per line, and how many more there are.</summary>
+    public static string FirstProblems(IReadOnlyList<string> problems) => problems.Count <= MaxListedProblems
+        ? string.Join("\n", problems)
+        : string.Join("\n", problems.Take(MaxListedProblems)) + $"\n… and {problems.Count - MaxListedProblems} more problems ({problems.Count} in all)";
 
     /// <summary>
     /// One line for a configuration file that failed to load. A JSON syntax error (wrapped by the configuration

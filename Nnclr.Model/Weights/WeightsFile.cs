@@ -38,7 +38,11 @@ public sealed class WeightsFile
         Span<byte> magic = stackalloc byte[4];
         using (var fs = File.OpenRead(path))
             if (fs.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4) throw new WeightsFormatException(path, "file is shorter than 4 bytes");
-        return magic.SequenceEqual("PK\u0003\u0004"u8) ? PthReader.Read(path) : SafetensorsReader.Read(path);
+        if (magic.SequenceEqual("PK\u0003\u0004"u8)) return PthReader.Read(path);
+        // A pickle starts with PROTO (0x80, 2…5) and an opcode; a safetensors header length of 0x0280 has zeros there.
+        if (magic[0] == 0x80 && magic[1] is >= 2 and <= 5 && magic[2] != 0)
+            throw new WeightsFormatException(path, "a bare Python pickle (torch.save's legacy format), not the zip format; re-save with torch.save(model.state_dict(), F) on PyTorch ≥ 1.6 or export safetensors");
+        return SafetensorsReader.Read(path);
     }
 
     /// <summary>The network inside a trainer state: "model.backbone.X" → "X", "model.projector|predictor.X" kept as "projector|predictor.X".</summary>

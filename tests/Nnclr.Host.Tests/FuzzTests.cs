@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using K4os.Hash.xxHash;
@@ -124,6 +125,96 @@ public sealed class FuzzTests : IDisposable
             finally { File.WriteAllBytes(target, original); }
         }
         Assert.True(failures.Count == 0, "shard fuzz failures:\n" + string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void PthFiles_Mutated_OpenOrOneErrorNamingFile()
+    {
+        // Issue 26 case 6: the zip's bytes, and the pickle inside it (rewritten into a well-formed zip, so the
+        // unpickler and the size checks see the damage), mutated; every outcome bounded and one line.
+        var rng = new Random(Seed + 3);
+        var seed = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "tiny-cnn.pth"));
+        var entries = new List<(string Name, byte[] Bytes)>();
+        using (var zip = new ZipArchive(new MemoryStream(seed), ZipArchiveMode.Read))
+            foreach (var e in zip.Entries)
+            {
+                using var s = e.Open();
+                var m = new MemoryStream();
+                s.CopyTo(m);
+                entries.Add((e.FullName, m.ToArray()));
+            }
+        var pkl = entries.FindIndex(e => e.Name.EndsWith("data.pkl", StringComparison.Ordinal));
+        var path = Path.Combine(_dir, "mutant.pth");
+        int refused = 0;
+        for (int i = 0; i < 1500; i++)
+        {
+            byte[] mutant;
+            if (i % 2 == 0) mutant = MutateBytes(rng, seed);
+            else
+            {
+                var pickle = MutatePickle(rng, entries[pkl].Bytes);
+                var m = new MemoryStream();
+                using (var zip = new ZipArchive(m, ZipArchiveMode.Create, leaveOpen: true))
+                    foreach (var (name, bytes) in entries)
+                        using (var s = zip.CreateEntry(name, CompressionLevel.NoCompression).Open()) s.Write(name == entries[pkl].Name ? pickle : bytes);
+                mutant = m.ToArray();
+            }
+            File.WriteAllBytes(path, mutant);
+            if (!Open(path, mutant.Length, () =>
+            {
+                var w = WeightsFile.Read(path);
+                _ = BackboneWeights.InferBackbone(w);
+            }, e => e is WeightsFormatException, i)) refused++;
+        }
+        Assert.True(refused > 300, $"only {refused} of 1500 mutants were refused; the mutations are too weak");
+    }
+
+    [Fact]
+    public void ConfigurationFiles_YamlAndJson_Mutated_BindOrConfigurationError()
+    {
+        // Issue 26 case 9: --config files as JSON and YAML, damaged and given hostile values (YAML anchors and
+        // aliases among them); each binds or is a ConfigurationException of at most 21 lines, allocation bounded.
+        var rng = new Random(Seed + 4);
+        var json = DemoConfigJson();
+        var yaml = ConfigYaml.FromJson(NnclrConfiguration.Resolve(new TrainFlags { Preset = "demo" }, new Dictionary<string, string>()).ToResolvedJson());
+        string[] yamlHostile = ["&a [1, 2, 3]", "*a", "{x: *a, y: *a}", "!!binary AAAA", "[[[[[[[[[[[[[[[[", "? complex", "|\n  block", "&a 1"];
+        var environment = new System.Collections.Hashtable();
+        int bound = 0;
+        for (int i = 0; i < 600; i++)
+        {
+            bool isYaml = i % 2 == 1;
+            var text = isYaml ? yaml : json;
+            var mutant = MutateJson(rng, text, rounds: 1 + rng.Next(3));
+            if (isYaml && rng.Next(3) == 0)
+            {
+                var t = Encoding.UTF8.GetString(mutant);
+                int colon = t.IndexOf(':', rng.Next(t.Length));
+                int nl = colon > 0 ? t.IndexOf('\n', colon) : -1;
+                if (nl > 0) mutant = Encoding.UTF8.GetBytes(t[..(colon + 1)] + " " + yamlHostile[rng.Next(yamlHostile.Length)] + t[nl..]);
+            }
+            var file = Path.Combine(_dir, isYaml ? "mutant.yaml" : "mutant.json");
+            File.WriteAllBytes(file, mutant);
+            if (Open(file, mutant.Length, () => NnclrConfiguration.Resolve(new TrainFlags { Preset = "demo", ConfigFile = file }, environment),
+                e => e is ConfigurationException c && c.Message.Split('\n').Length <= NnclrConfiguration.MaxListedProblems + 1, i,
+                nameCheck: _ => true, oneLine: false)) bound++;
+        }
+        Assert.True(bound is > 0 and < 600, $"{bound} of 600 mutants bound: the mutations are too weak or too strong");
+    }
+
+    // Pickle damage: byte flips and integer opcodes given extreme values (sizes, shapes, strides, offsets).
+    private static byte[] MutatePickle(Random rng, byte[] pickle)
+    {
+        var b = (byte[])pickle.Clone();
+        var ints = Enumerable.Range(0, b.Length - 1).Where(k => b[k] is (byte)'K' or (byte)'M' or (byte)'J').ToArray();
+        if (ints.Length == 0 || rng.Next(4) == 0) return MutateBytes(rng, b);
+        int at = ints[rng.Next(ints.Length)];
+        // Re-write the integer as BININT (J) with a hostile value, shifting the rest.
+        int oldLength = b[at] switch { (byte)'K' => 2, (byte)'M' => 3, _ => 5 };
+        int value = rng.Next(5) switch { 0 => -1, 1 => int.MaxValue, 2 => 1_000_000, 3 => 0, _ => rng.Next(1 << 20) };
+        var replacement = new byte[5];
+        replacement[0] = (byte)'J';
+        BinaryPrimitives.WriteInt32LittleEndian(replacement.AsSpan(1), value);
+        return [.. b.AsSpan(0, at), .. replacement, .. b.AsSpan(Math.Min(b.Length, at + oldLength))];
     }
 
     // Runs one fuzz case, adding its failure (first line: the fault and the top frame) to failures instead of stopping.

@@ -21,6 +21,8 @@ ap.add_argument("--demo-steps", type=int, default=150)
 ap.add_argument("--step-steps", type=int, default=8)
 ap.add_argument("--allocators", default="glibc,glibc-tuned,tcmalloc")
 ap.add_argument("--only", default="step,demo,eval,ingest,embed")
+ap.add_argument("--checkpoint", help="an existing demo run to evaluate and embed with (skips the demo training; with --demo-data)")
+ap.add_argument("--demo-data", help="an existing demo dataset (skips generating one)")
 ap.add_argument("--nnclr", default=os.path.join(root, "nnclr"),
                 help="the launcher to measure: ./nnclr (default) or a published build's nnclr (scripts/publish.sh)")
 args = ap.parse_args()
@@ -53,8 +55,9 @@ def events(stdout):
 
 
 # Data once, outside the timings: the demo dataset (train 10,000 + test 2,000 at 32 px).
-demo = os.path.join(work, "demo")
-subprocess.run([nnclr, "ingest", "demo", "--out", demo], check=True, cwd=root, capture_output=True)
+demo = args.demo_data or os.path.join(work, "demo")
+if not args.demo_data:
+    subprocess.run([nnclr, "ingest", "demo", "--out", demo], check=True, cwd=root, capture_output=True)
 def write(results):
     """Writes the JSON (after every allocator, so a long series interrupted on a loaded machine keeps what it measured)."""
     commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -78,8 +81,8 @@ for r in range(args.rounds):
             out, t = run(a, ["bench", "step", "--preset", "cpu-smoke", "--steps", str(args.step_steps), "--warmup", "2", "--json"])
             j = json.loads(out[out.index("{"):])
             rec["step"] = {**t, "result": j}
-        run_dir = os.path.join(work, f"run-{a}-{r}")
-        if "demo" in only or "eval" in only or "embed" in only:
+        run_dir = args.checkpoint or os.path.join(work, f"run-{a}-{r}")
+        if not args.checkpoint and ("demo" in only or "eval" in only or "embed" in only):
             out, t = run(a, ["train", "--preset", "demo", "--data", demo, "--run-dir", run_dir, "--max-steps", str(args.demo_steps)])
             summary = json.load(open(os.path.join(run_dir, "summary.json")))
             final_s = next((e.get("elapsed_s") for e in events(out) if e.get("event") == "phase_done" and e.get("phase") == "final evaluation"), None)

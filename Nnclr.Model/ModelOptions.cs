@@ -34,4 +34,17 @@ public sealed class ModelOptions
 
     /// <summary>NHWC memory format for convolutions (GPU).</summary>
     public bool ChannelsLast { get; set; }
+
+    /// <summary>
+    /// With more than one rank (data parallel): batch-norm statistics over every rank's images together, forward and
+    /// backward (global BN, as SimCLR and NNCLR train), so N ranks with B/N images each compute what one process with B
+    /// does. False: each rank normalises with its own B/N images' statistics. No effect in one process.
+    /// </summary>
+    public bool SyncBatchNorm { get; set; } = true;
+
+    /// <summary>
+    /// Verification only (not a configuration key): parameters, activations, BN, loss and support set in fp64, so that
+    /// runs that differ only in how sums are split (one process vs ranks) can be compared far below fp32's rounding.
+    /// </summary>
+    internal bool Float64 { get; set; }
 }

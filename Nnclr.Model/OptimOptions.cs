@@ -11,7 +11,7 @@ public sealed class OptimOptions
     [AllowedValues("lars", "sgd", "adamw", ErrorMessage = "Optim:Optimizer must be 'lars', 'sgd' or 'adamw'")]
     public string Optimizer { get; set; } = "lars";
 
-    /// <summary>Images per step (each contributes two views).</summary>
+    /// <summary>Images per step (each contributes two views); with several ranks, the global batch over all of them.</summary>
     [Range(2, 65536, ErrorMessage = "Optim:BatchSize must be between {1} and {2}")]
     public int BatchSize { get; set; } = 256;
 
@@ -36,6 +36,16 @@ public sealed class OptimOptions
     /// <summary>Training length in epochs (unless Run:MaxSteps is set).</summary>
     [Range(1, 100000, ErrorMessage = "Optim:Epochs must be between {1} and {2}")]
     public int Epochs { get; set; } = 200;
+
+    /// <summary>
+    /// The one statement of the rule "the global batch splits evenly over the ranks" (data-parallel training: each rank
+    /// steps on BatchSize / ranks images): null when it holds, else the message naming the setting.
+    /// </summary>
+    public static string? WorldSizeProblem(int batchSize, int worldSize) =>
+        worldSize < 1 ? $"the number of ranks must be positive, got {worldSize}"
+        : batchSize % worldSize != 0
+            ? $"Optim:BatchSize ({batchSize}) must be a multiple of the number of ranks ({worldSize}): it is the global batch, and each rank steps on Optim:BatchSize / ranks images"
+            : null;
 
     /// <summary>Rules across fields that attributes cannot express.</summary>
     public IEnumerable<string> Problems()

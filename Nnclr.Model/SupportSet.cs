@@ -21,7 +21,7 @@ public sealed class SupportSet : IDisposable
     public long BatchSize { get; }
 
     /// <summary>Random unit rows drawn from <paramref name="generator"/> (CPU) and moved to <paramref name="device"/>.</summary>
-    public SupportSet(long size, long dim, long batchSize, Generator generator, Device device)
+    public SupportSet(long size, long dim, long batchSize, Generator generator, Device device, ScalarType dtype = ScalarType.Float32)
     {
         if (batchSize < 1) throw new ArgumentException($"support-set batch size must be positive, got {batchSize}", nameof(batchSize));
         if (NnclrOptions.SupportSetProblem(size, batchSize) is { } problem) throw new ArgumentException(problem, nameof(size));
@@ -29,7 +29,7 @@ public sealed class SupportSet : IDisposable
         using (var scope = torch.NewDisposeScope())
         {
             var init = functional.normalize(torch.randn([size, dim], generator: generator), p: 2, dim: 1);
-            _queue = init.to(device).DetachFromDisposeScope();
+            _queue = init.to(dtype).to(device).DetachFromDisposeScope();
         }
         _labels = torch.full([size], -1L, dtype: ScalarType.Int64, device: device);
     }
@@ -46,11 +46,22 @@ public sealed class SupportSet : IDisposable
     /// <paramref name="generator"/> among the topK most similar. No gradient: the result is a constant.
     /// Returns (neighbours [N, Dim] fp32, indices [N] int64) in the caller's scope.
     /// </summary>
-    public (Tensor Neighbours, Tensor Indices) Nearest(Tensor z, int topK, Generator? generator)
+    public (Tensor Neighbours, Tensor Indices) Nearest(Tensor z, int topK, Generator? generator) =>
+        Nearest(z, topK, generator, z.shape[0], 0);
+
+    /// <summary>
+    /// <see cref="Nearest(Tensor, int, Generator?)"/> for rows [<paramref name="rowOffset"/>, rowOffset + n) of a global
+    /// batch of <paramref name="globalRows"/> spread over ranks: with topK &gt; 1 the picks are drawn for all global rows
+    /// (so every rank's generator advances as one process's does) and this rank's slice of them is used.
+    /// </summary>
+    public (Tensor Neighbours, Tensor Indices) Nearest(Tensor z, int topK, Generator? generator, long globalRows, long rowOffset)
     {
+        long n = z.shape[0];
+        if (rowOffset < 0 || rowOffset + n > globalRows)
+            throw new ArgumentException($"rows [{rowOffset}, {rowOffset + n}) are not inside a global batch of {globalRows}");
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var zn = functional.normalize(z.detach().to(ScalarType.Float32), p: 2, dim: 1);
+        var zn = functional.normalize(z.detach().to(_queue.dtype), p: 2, dim: 1);
         var sim = zn.mm(_queue.t());
         Tensor idx;
         if (topK <= 1) idx = sim.argmax(1);
@@ -58,7 +69,9 @@ public sealed class SupportSet : IDisposable
         {
             var (_, best) = sim.topk(topK, dim: 1);
             // CPU generator (TorchSharp has no CUDA generators): on a GPU this small copy is a host→device sync point.
-            var pick = torch.randint(0, topK, [z.shape[0], 1], dtype: ScalarType.Int64, generator: generator).to(best.device);
+            var pick = torch.randint(0, topK, [globalRows, 1], dtype: ScalarType.Int64, generator: generator);
+            if (n != globalRows) pick = pick.narrow(0, rowOffset, n);
+            pick = pick.to(best.device);
             idx = best.gather(1, pick).squeeze(1);
         }
         var nn = _queue.index_select(0, idx);
@@ -80,7 +93,7 @@ public sealed class SupportSet : IDisposable
             throw new ArgumentException($"support-set update needs exactly {BatchSize} rows and labels, got {embeddings.shape[0]} and {labels.shape[0]}");
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var zn = functional.normalize(embeddings.detach().to(ScalarType.Float32), p: 2, dim: 1);
+        var zn = functional.normalize(embeddings.detach().to(_queue.dtype), p: 2, dim: 1);
         _queue.narrow(0, _pointer, BatchSize).copy_(zn);
         _labels.narrow(0, _pointer, BatchSize).copy_(labels);
         _pointer = (_pointer + BatchSize) % Size;

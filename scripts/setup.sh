@@ -14,6 +14,8 @@
 #     on CPU than glibc malloc, which unmaps libtorch's large tensors and faults them in again every step;
 #   - libjpeg-turbo's TurboJPEG library (Debian's libturbojpeg0), which decodes JPEG datasets about 1.5x faster than
 #     SkiaSharp's bundled copy (no SIMD) with the same pixels.
+#  Open MPI (Debian's openmpi-bin), for data-parallel training (mpirun) and the multi-process tests: installed the same
+#  way (after the same single apt-get update), otherwise the command is printed.
 # Test hooks: NNCLR_OS_RELEASE (an os-release file), NNCLR_LIBSTDCXX (the libstdc++ to check), NNCLR_LDCONFIG (the
 # ldconfig that lists the installed libraries),
 # NNCLR_INTERACTIVE=1|0 (force asking / not asking), NNCLR_SETUP_DRY_RUN=1 (print the system changes, make none).
@@ -80,6 +82,25 @@ optional libtcmalloc_minimal.so.4 "$tcmalloc_pkg" "./nnclr runs libtorch with tc
   "./nnclr runs with glibc malloc tuned not to unmap (MALLOC_MMAP_MAX_=0), slower than tcmalloc"
 optional libturbojpeg.so.0 "$turbojpeg_pkg" "JPEG datasets decode with libjpeg-turbo's SIMD kernels" \
   "JPEG datasets decode with SkiaSharp (about 1.5x slower)"
+
+# --- 1c. Open MPI (data-parallel training and its multi-process tests) -------------------
+# mpirun launches the ranks of `mpirun -np N ./nnclr train`; libmpi.so.40 carries CPU collectives and NCCL's
+# bootstrap (Debian's openmpi-bin pulls libopenmpi3).
+if command -v mpirun >/dev/null 2>&1 && printf '%s\n' "$libs" | grep -F "libmpi.so.40 " >/dev/null; then
+  say "ok: Open MPI $(mpirun --version 2>/dev/null | head -n1 | awk '{print $NF}') (mpirun, libmpi.so.40)"
+elif [ "$can_apt" = 1 ]; then
+  if [ "$apt_updated" = 0 ]; then
+    say "apt-get update (once, before the first install: a fresh machine's package lists are stale)"
+    change_logged /tmp/nnclr-setup-apt-update.log apt-get update -qq \
+      || say "note: apt-get update failed (log: /tmp/nnclr-setup-apt-update.log); installing from the lists there are"
+    apt_updated=1
+  fi
+  say "installing openmpi-bin (data-parallel training: mpirun -np N ./nnclr train; the multi-process tests need it)"
+  change_logged /tmp/nnclr-setup-openmpi.log env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin \
+    || say "warning: apt-get install openmpi-bin failed (log: /tmp/nnclr-setup-openmpi.log); data-parallel training and its tests need it"
+else
+  say "note: Open MPI not found; data-parallel training (mpirun) and its tests need it: apt-get install openmpi-bin"
+fi
 
 # --- 2. GLIBCXX_3.4.32 -------------------------------------------------------------------
 need=GLIBCXX_3.4.32

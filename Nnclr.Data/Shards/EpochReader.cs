@@ -57,48 +57,61 @@ public sealed class EpochReader : IDisposable
     /// (n × ImageBytes, HWC), <paramref name="labels"/> and <paramref name="sampleKeys"/> (the record's index in the split).
     /// When fewer than n remain in the epoch, the rest is dropped and the next epoch starts.
     /// </summary>
-    public void ReadBatch(int n, Span<byte> images, Span<int> labels, Span<long> sampleKeys)
+    public void ReadBatch(int n, Span<byte> images, Span<int> labels, Span<long> sampleKeys) =>
+        ReadSlice(n, 0, n, images, labels, sampleKeys);
+
+    /// <summary>
+    /// One rank's part of a global batch (data parallel): the <paramref name="n"/> records at <paramref name="offset"/> of the next
+    /// <paramref name="globalBatch"/> records of the epoch's order, the cursor then advancing by the whole global batch. Ranks
+    /// reading offsets 0, n, 2n … of the same global batch read disjoint slices whose union is what one reader with
+    /// <see cref="ReadBatch"/>(globalBatch) reads; the epoch ends where it ends for that reader (drop-last of the global batch).
+    /// </summary>
+    public void ReadSlice(int globalBatch, int offset, int n, Span<byte> images, Span<int> labels, Span<long> sampleKeys)
     {
         int imageBytes = _dataset.ImageBytes;
+        CheckSlice(globalBatch, offset, n);
         if (_dataset.Codec != ShardCodec.Raw) throw new InvalidOperationException($"'{_dataset.Directory}' holds jpeg records: read them with ReadEncodedBatch");
-        if (n <= 0 || n > _dataset.Count) throw new ArgumentOutOfRangeException(nameof(n), $"batch of {n} from a split of {_dataset.Count}");
         if (images.Length < n * imageBytes || labels.Length < n || sampleKeys.Length < n)
             throw new ArgumentException($"buffers too small for {n} records ({images.Length} image bytes, {labels.Length} labels, {sampleKeys.Length} keys)");
-        var cursor = Cursor.Normalised(n, _dataset.Count);
+        var cursor = Cursor.Normalised(globalBatch, _dataset.Count);
         EnsurePermutation(cursor.Epoch);
         int rpb = _dataset.RecordsPerBlock;
         for (int i = 0; i < n; i++)
         {
-            int record = _perm[cursor.Position + i];
+            int record = _perm[cursor.Position + offset + i];
             var slot = Slot(record / rpb);
             labels[i] = slot.Copy(record % rpb, imageBytes, images.Slice(i * imageBytes, imageBytes));
             sampleKeys[i] = record;
         }
-        Cursor = new DataCursor(cursor.Epoch, cursor.Position + n);
+        Cursor = new DataCursor(cursor.Epoch, cursor.Position + globalBatch);
     }
 
     /// <summary>
     /// Jpeg codec: as <see cref="ReadBatch"/>, but record i's encoded bytes go to <paramref name="data"/>[i × stride ..] and their
     /// length to <paramref name="lengths"/>[i]; <paramref name="stride"/> must be ≥ the dataset's MaxRecordBytes. Allocates nothing.
     /// </summary>
-    public void ReadEncodedBatch(int n, Span<byte> data, int stride, Span<int> lengths, Span<int> labels, Span<long> sampleKeys)
+    public void ReadEncodedBatch(int n, Span<byte> data, int stride, Span<int> lengths, Span<int> labels, Span<long> sampleKeys) =>
+        ReadEncodedSlice(n, 0, n, data, stride, lengths, labels, sampleKeys);
+
+    /// <summary>Jpeg codec: one rank's part of a global batch, as <see cref="ReadSlice"/>.</summary>
+    public void ReadEncodedSlice(int globalBatch, int offset, int n, Span<byte> data, int stride, Span<int> lengths, Span<int> labels, Span<long> sampleKeys)
     {
         if (_dataset.Codec != ShardCodec.Jpeg) throw new InvalidOperationException($"'{_dataset.Directory}' holds raw images: read them with ReadBatch");
-        if (n <= 0 || n > _dataset.Count) throw new ArgumentOutOfRangeException(nameof(n), $"batch of {n} from a split of {_dataset.Count}");
+        CheckSlice(globalBatch, offset, n);
         if (stride < _dataset.MaxRecordBytes || data.Length < (long)n * stride || lengths.Length < n || labels.Length < n || sampleKeys.Length < n)
             throw new ArgumentException($"buffers too small for {n} records of up to {_dataset.MaxRecordBytes} bytes (stride {stride}, {data.Length} bytes, {lengths.Length} lengths, {labels.Length} labels, {sampleKeys.Length} keys)");
         var cursor = Cursor;
-        if (cursor.Position + n > _dataset.Count) cursor = new DataCursor(cursor.Epoch + 1, 0);
+        if (cursor.Position + globalBatch > _dataset.Count) cursor = new DataCursor(cursor.Epoch + 1, 0);
         EnsurePermutation(cursor.Epoch);
         int rpb = _dataset.RecordsPerBlock;
         for (int i = 0; i < n; i++)
         {
-            int record = _perm[cursor.Position + i];
+            int record = _perm[cursor.Position + offset + i];
             var slot = Slot(record / rpb);
             (lengths[i], labels[i]) = slot.CopyEncoded(record % rpb, data.Slice(i * stride, stride));
             sampleKeys[i] = record;
         }
-        Cursor = new DataCursor(cursor.Epoch, cursor.Position + n);
+        Cursor = new DataCursor(cursor.Epoch, cursor.Position + globalBatch);
     }
 
     /// <summary>The record at position <paramref name="position"/> of epoch <paramref name="epoch"/> (rebuilds the permutation if needed).</summary>
@@ -106,6 +119,14 @@ public sealed class EpochReader : IDisposable
     {
         EnsurePermutation(epoch);
         return _perm[position];
+    }
+
+    // A slice must lie inside a global batch that fits in the split.
+    private void CheckSlice(int globalBatch, int offset, int n)
+    {
+        if (globalBatch <= 0 || globalBatch > _dataset.Count) throw new ArgumentOutOfRangeException(nameof(globalBatch), $"batch of {globalBatch} from a split of {_dataset.Count}");
+        if (n <= 0 || offset < 0 || offset + n > globalBatch)
+            throw new ArgumentOutOfRangeException(nameof(n), $"slice [{offset}, {offset + n}) is not inside a global batch of {globalBatch}");
     }
 
     private BlockCache Slot(int block)

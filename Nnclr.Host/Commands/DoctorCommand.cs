@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Nnclr.Host.Cli;
+using Nnclr.Model.Distributed;
 using Nnclr.Model.Runtime;
 using TorchSharp;
 
@@ -11,7 +12,7 @@ namespace Nnclr.Host.Commands;
 public sealed class DoctorCommand : ICliCommand
 {
     public string Name => "doctor";
-    public string Summary => "check .NET, libtorch, CUDA, cuDNN, bf16 and the libstdc++ requirement";
+    public string Summary => "check .NET, libtorch, CUDA, cuDNN, bf16, the libstdc++ requirement, Open MPI and NCCL";
     public IReadOnlyList<CliOption> Options { get; } = [SharedOptions.Json];
 
     public Task<int> RunAsync(CliArgs args, CancellationToken ct)
@@ -47,6 +48,7 @@ public sealed class DoctorCommand : ICliCommand
         if (allocator.IsSlow)
             warnings.Add("glibc malloc: libtorch's large tensors are unmapped and faulted in again every step, CPU runs about 2x slower; run through ./nnclr (or the published nnclr) with libtcmalloc-minimal4 installed");
         int exit = 0;
+        Distributed(report, warnings);
         try
         {
             TorchRuntime.EnsureLoaded();
@@ -83,6 +85,36 @@ public sealed class DoctorCommand : ICliCommand
             foreach (var (k, v) in report)
                 Console.WriteLine($"{k,-18} {Format(v)}");
         return Task.FromResult(exit);
+    }
+
+    /// <summary>
+    /// Data parallel: the launch (mpirun / srun / none, rank and world), Open MPI (library path and MPI_Get_library_version,
+    /// callable before MPI_Init) and NCCL (path and version, or why it does not load). Nothing is initialised.
+    /// </summary>
+    private static void Distributed(Dictionary<string, object?> report, List<string> warnings)
+    {
+        try
+        {
+            var launch = LaunchInfo.Current;
+            report["launchedBy"] = launch.Launcher;
+            report["rank"] = launch.Rank;
+            report["worldSize"] = launch.WorldSize;
+            report["localRank"] = launch.LocalRank;
+        }
+        catch (DistributedLaunchException e)
+        {
+            report["launchedBy"] = "unsupported";
+            warnings.Add(e.Message);
+        }
+        var (mpiPath, mpiVersion, mpiError) = MpiProbe.Probe();
+        report["mpiLibrary"] = mpiPath;
+        report["mpiVersion"] = mpiVersion ?? mpiError;
+        var (ncclPath, ncclVersion, ncclError) = MpiProbe.ProbeNccl();
+        report["ncclLibrary"] = ncclPath;
+        report["ncclVersion"] = ncclVersion ?? ncclError;
+        if (ncclVersion is { } v && Version.TryParse(v, out var nv) && nv.Major == 2 && nv.Minor == 29 && nv.Build is >= 2 and <= 6)
+            warnings.Add($"NCCL {v} has a default-stream bug (2.29.2–2.29.6): use another NCCL version for data-parallel GPU training");
+        if (mpiError is not null && report["worldSize"] is int and > 1) warnings.Add($"launched as one of several ranks but {mpiError}");
     }
 
     private static string Format(object? v) => v switch

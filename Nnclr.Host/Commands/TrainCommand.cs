@@ -26,6 +26,8 @@ public sealed class TrainCommand : ICliCommand
         }
         // The ports log through the host's one LoggerFactory, so Run:LogFormat from any layer (preset, --config,
         // NNCLR_* variables, flags) applies to every message.
-        return await TrainingHost.RunAsync(flags, (cfg, loggers) => new TrainingPorts(cfg, loggers.CreateLogger("Nnclr.Training")), ct);
+        // One collectives engine per process (MPI_Init once, even when a NaN rollback rebuilds the ports), finalised after the run.
+        using var distributed = new ProcessCollectives();
+        return await TrainingHost.RunAsync(flags, (cfg, loggers) => new TrainingPorts(cfg, loggers.CreateLogger("Nnclr.Training"), distributed), ct);
     }
 }

@@ -85,7 +85,9 @@ public static class Presets
             ["Model:ProjectorHidden"] = "512", ["Model:ProjectorOut"] = "128", ["Model:PredictorHidden"] = "512",
             ["Model:Precision"] = "fp32", ["Model:ChannelsLast"] = "false",
             ["Optim:Optimizer"] = "lars", ["Optim:BatchSize"] = "128", ["Optim:LearningRate"] = "0.4",
-            ["Optim:WeightDecay"] = "1e-5", ["Optim:LarsEta"] = "0.02", ["Optim:WarmupEpochs"] = "0", ["Optim:Epochs"] = "6",
+            // One warm-up epoch: at full rate from step 0, while the support set still holds its random rows (its first
+            // 32 steps), the tiny CNN's features collapse onto colour and some seeds never recover (issue 27).
+            ["Optim:WeightDecay"] = "1e-5", ["Optim:LarsEta"] = "0.02", ["Optim:WarmupEpochs"] = "1", ["Optim:Epochs"] = "6",
             ["Nnclr:Temperature"] = "0.2", ["Nnclr:SupportSetSize"] = "4096",
             ["Pipeline:Device"] = "auto",
             ["Checkpoint:EverySteps"] = "100",

@@ -58,7 +58,9 @@ public static class TrainingHost
             using var held = runLock;
             try
             {
-                if (RunDirectoryGuard.Check(host.Services.GetRequiredService<ResolvedConfig>(), flags.Force, flags.AllowConfigChange) is { } moved)
+                // Data parallel: rank 0 alone owns the run directory (the others never move, create nor check its files).
+                if (Nnclr.Model.Distributed.LaunchInfo.Current.Rank == 0
+                    && RunDirectoryGuard.Check(host.Services.GetRequiredService<ResolvedConfig>(), flags.Force, flags.AllowConfigChange) is { } moved)
                     error.WriteLine($"nnclr train: --force: moved the previous run's files to {moved}");
             }
             catch (Exception e) when (e is ConfigurationException or IOException or UnauthorizedAccessException)

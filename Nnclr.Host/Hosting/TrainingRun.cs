@@ -28,9 +28,12 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
     {
         _startedAt = DateTimeOffset.UtcNow;
         RunDirectory dir;
+        // Data parallel: rank 0 alone writes the run directory; the others keep their records in a scratch folder, removed at the end.
+        var launch = Nnclr.Model.Distributed.LaunchInfo.Current;
+        string? scratch = launch.Rank == 0 ? null : Path.Combine(Path.GetTempPath(), $"nnclr-rank{launch.Rank}-{Environment.ProcessId}");
         try
         {
-            dir = new RunDirectory(config.RunDir).Create();
+            dir = new RunDirectory(scratch ?? config.RunDir).Create();
             AtomicFile.WriteAllText(dir.ResolvedConfig, config.ToResolvedJson());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -38,7 +41,7 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
             RunDirectoryError($"cannot write the run directory {config.RunDir}: {e.Message}");
             return ExitCodes.RunFailed;
         }
-        var session = new TrainingSession(portsFactory, logger, progress, dir.Metrics, dir.TensorBoard);
+        var session = new TrainingSession(portsFactory, logger, progress, dir.Metrics, dir.TensorBoard, scratch);
         SessionOutcome outcome;
         try { outcome = await session.RunAsync(config, stop); }
         catch (Exception e)
@@ -49,7 +52,8 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
             throw;
         }
         int exitCode = outcome.Failed ? ExitCodes.RunFailed : ExitCodes.Ok;
-        TryWriteSummary(dir, config, outcome.Status, exitCode, outcome.Error, outcome.Result, outcome.Report, outcome.Final, outcome.Device);
+        TryWriteSummary(dir, config, outcome.Status, exitCode, outcome.Error, outcome.Result, outcome.Report, outcome.Final, outcome.Device, launch.WorldSize);
+        if (scratch is not null) try { Directory.Delete(scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         return exitCode;
     }
 
@@ -62,9 +66,9 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
 
     // Writes summary.json; when even that fails, the reason goes to the log and stderr (the run's own outcome stands).
     private void TryWriteSummary(RunDirectory dir, ResolvedConfig cfg, string status, int exitCode, string? message,
-        PipelineResult? result, StageReport? report, IReadOnlyDictionary<string, double>? final, string? device = null)
+        PipelineResult? result, StageReport? report, IReadOnlyDictionary<string, double>? final, string? device = null, int worldSize = 1)
     {
-        try { WriteSummary(dir, cfg, status, exitCode, message, result, report, final, _startedAt, device); }
+        try { WriteSummary(dir, cfg, status, exitCode, message, result, report, final, _startedAt, device, worldSize); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             RunDirectoryError($"cannot write {dir.Summary}: {e.Message}");
@@ -72,7 +76,7 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
     }
 
     private static void WriteSummary(RunDirectory dir, ResolvedConfig cfg, string status, int exitCode, string? error,
-        PipelineResult? result, StageReport? report, IReadOnlyDictionary<string, double>? final, DateTimeOffset startedAt, string? device)
+        PipelineResult? result, StageReport? report, IReadOnlyDictionary<string, double>? final, DateTimeOffset startedAt, string? device, int worldSize)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
@@ -86,6 +90,7 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
             w.WriteString("finished_at", DateTimeOffset.UtcNow);
             RunFacts.Write(w, withLibTorch: device is not null);
             if (device is not null) w.WriteString("device", device);
+            w.WriteNumber("world_size", worldSize);
             w.WriteString("dataset", cfg.Data.Dataset);
             w.WriteString("data_dir", DatasetLocator.DirectoryFor(cfg.Data));
             if (result is not null)
@@ -109,6 +114,7 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
                 w.WriteStartObject("final_eval");
                 foreach (var (name, value) in final) w.WriteNumber(name, value);
                 w.WriteEndObject();
+                Report.EvaluationTable.Write(w, Report.EvaluationTable.FromFinalEval(final));
             }
             if (report is not null)
             {

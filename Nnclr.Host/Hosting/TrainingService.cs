@@ -34,7 +34,7 @@ internal sealed class TrainingService(TrainingRun run, RunOutcome outcome, IHost
         }
         finally
         {
-            ReportWriter.TryWrite(config.RunDir, logger);
+            if (Nnclr.Model.Distributed.LaunchInfo.Current.Rank == 0) ReportWriter.TryWrite(config.RunDir, logger); // rank 0 alone writes the run directory
             lifetime.StopApplication();
         }
     }

@@ -15,3 +15,11 @@ public sealed class CheckpointDirectorySink(CheckpointDirectory directory, strin
     public void Write(TrainerSnapshot snapshot, CheckpointMeta meta) =>
         LastPath = directory.Save(snapshot.State, meta with { ConfigJson = configJson, Seed = seed });
 }
+
+/// <summary>The checkpoint sink of ranks other than 0 in data-parallel training: rank 0 alone writes the run directory.</summary>
+public sealed class DiscardCheckpoints : ICheckpointSink
+{
+    public static DiscardCheckpoints Instance { get; } = new();
+    private DiscardCheckpoints() { }
+    public void Write(TrainerSnapshot snapshot, CheckpointMeta meta) { }
+}

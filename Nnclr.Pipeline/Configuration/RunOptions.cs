@@ -36,6 +36,14 @@ public sealed class RunOptions
     [AllowedValues("auto", "json", "text", ErrorMessage = "Run:LogFormat must be 'auto', 'json' or 'text'")]
     public string LogFormat { get; set; } = "auto";
 
+    /// <summary>
+    /// Collectives engine of data-parallel training: "auto" (one process: none; launched by mpirun/srun: NCCL on CUDA,
+    /// Open MPI on the CPU), "single" (refuses a multi-process launch), "mpi" or "nccl" (NCCL at world 1 runs without a
+    /// launcher). Environment: NNCLR_Run__Engine.
+    /// </summary>
+    [AllowedValues("auto", "single", "mpi", "nccl", ErrorMessage = "Run:Engine must be 'auto', 'single', 'mpi' or 'nccl'")]
+    public string Engine { get; set; } = "auto";
+
     /// <summary>On NaN/Inf loss: "stop" (exit 1) or "rollback" (resume from the last good checkpoint).</summary>
     [AllowedValues("stop", "rollback", ErrorMessage = "Run:OnNonFiniteLoss must be 'stop' or 'rollback'")]
     public string OnNonFiniteLoss { get; set; } = "stop";

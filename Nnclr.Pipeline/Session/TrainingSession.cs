@@ -12,8 +12,9 @@ namespace Nnclr.Pipeline.Session;
 /// Interval metrics go to <paramref name="metricsPath"/> (metrics.jsonl) and <paramref name="tensorBoardDir"/>.
 /// Host's TrainingRun owns the run directory and turns the <see cref="SessionOutcome"/> into summary.json and an exit code.
 /// </summary>
+/// <paramref name="statusDir"/>: where status.json goes (null = the run directory; ranks other than 0 pass a scratch folder).
 public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFactory, ILogger logger, TextWriter? progress,
-    string metricsPath, string tensorBoardDir)
+    string metricsPath, string tensorBoardDir, string? statusDir = null)
 {
     /// <summary>Rollbacks allowed per run before a NaN loss is fatal.</summary>
     public const int MaxRollbacks = 2;
@@ -60,7 +61,7 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
         // Meters (OpenTelemetry/Prometheus when Telemetry enables them) and status.json see what the files see.
         using var meter = new TrainingMeter(settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps,
             ports.Device.StartsWith("cuda", StringComparison.Ordinal) ? new GpuMemoryProbe() : null);
-        using var heartbeat = new RunHeartbeat(cfg.RunDir, settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps, ports.Device, HeartbeatPeriod);
+        using var heartbeat = new RunHeartbeat(statusDir ?? cfg.RunDir, settings.Geometry.BatchSize, settings.StartStep, settings.TotalSteps, ports.Device, HeartbeatPeriod);
         var observers = new ObserverFanOut(metrics, meter, heartbeat);
         ports.ObserveEvaluations(observers);
         // Every ending of this attempt is also the heartbeat's last word (exit code 1 when failed, else 0).
@@ -70,7 +71,9 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
             return o with { Device = ports.Device };
         }
         using var pipeline = new TrainingPipeline(settings, ports.Source, ports.Augmenter, ports.Trainer, ports.Checkpoints, observers);
-        using var onStop = stop.Register(() => SessionLog.Stopping(logger));
+        // What a stop request does depends on the phase: the log line says which.
+        string stopAction = "finishing the current step and writing a checkpoint";
+        using var onStop = stop.Register(() => SessionLog.Stopping(logger, Volatile.Read(ref stopAction)));
         PipelineResult result;
         try
         {
@@ -83,26 +86,31 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
         }
         IReadOnlyDictionary<string, double> final;
         bool stopped = result.Stopped;
+        Volatile.Write(ref stopAction, "abandoning the final evaluation; " + (result.LastCheckpoint is { } written
+            ? $"the checkpoint of step {written.Step} is on disk" : "no checkpoint was written") + "; the results known so far are kept");
         heartbeat.SetState("evaluating");
         var finishing = System.Diagnostics.Stopwatch.StartNew();
         metrics.EndLine();
+        // Progress and each network's result as soon as it is known (the trained one's also goes to metrics.jsonl).
+        var evaluation = new FinalEvaluationProgress(logger, progress, observers, result.Steps, result.Cursor.Epoch);
+        ports.ObserveFinalEvaluation(evaluation);
         SessionLog.PhaseStarted(logger, "final evaluation");
         try
         {
             final = ports.Finish(result, stop);
+            evaluation.Complete(final, finishing.Elapsed.TotalSeconds);
             SessionLog.PhaseDone(logger, "final evaluation", finishing.Elapsed.TotalSeconds);
-            if (final.TryGetValue("knn_top1", out var top1))
-                observers.OnEvaluation(new EvaluationResult("knn", "final", result.Steps, result.Cursor.Epoch, top1 / 100,
-                    final.TryGetValue("knn_top5", out var top5) ? top5 / 100 : double.NaN, finishing.Elapsed.TotalSeconds));
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // SIGTERM during the final evaluation: the checkpoints are on disk; the evaluation is abandoned.
-            final = new Dictionary<string, double>();
+            // SIGTERM during the final evaluation: the checkpoints are on disk; the evaluation is abandoned, the networks done are kept.
+            evaluation.EndLine();
+            final = new Dictionary<string, double>(evaluation.Results);
             stopped = true;
         }
         catch (Exception e)
         {
+            evaluation.EndLine();
             var message = $"final evaluation failed: {e.Message}";
             SessionLog.Failed(logger, message);
             return End(new SessionOutcome("failed", message, result, result.Report, null));

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# All CPU benchmarks in one go; writes bench/results/<date>-cpu.json with date, commit, machine and commands.
+# All CPU benchmarks in one go; writes bench/results/<date>-cpu.json with date, commit, machine and commands (run under
+# the allocator ./nnclr chooses), then bench/results/<date>-cpu-allocator.json: glibc malloc vs glibc tuned vs tcmalloc
+# on bench step, the demo's training and final evaluation, eval knn, ingest and embed (bench/cpu/allocators.py).
 # Usage: bench/cpu/run.sh [CIFAR_TAR_GZ]   (default ../shared/data/cifar-10-binary.tar.gz)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -39,3 +41,4 @@ path = os.path.join(root, "bench", "results", f"{doc['date']}-cpu.json")
 json.dump(doc, open(path, "w"), indent=2)
 print(path)
 PY
+python3 "$root/bench/cpu/allocators.py" "$cifar"

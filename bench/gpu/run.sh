@@ -101,3 +101,6 @@ phase end
 kill $SMI $RSS 2>/dev/null
 $PY "$(dirname "$0")/collect.py" "$OUT" > "$OUT/results.json" 2>> "$OUT/run.log" || log "collect failed"
 log "done; results.json:"; cat "$OUT/results.json"
+# A call brings back at most 8 files: everything goes back as one archive beside results.json.
+tar -C "$OUT" -czf /tmp/run-outputs.tgz --exclude=results.json . && find "$OUT" -mindepth 1 ! -name results.json -delete \
+  && mv /tmp/run-outputs.tgz "$OUT/outputs.tgz"

@@ -15,11 +15,43 @@ internal sealed class NnclrProcess : IDisposable
 
     /// <summary>As the other constructor, with extra environment variables for the child.</summary>
     public NnclrProcess(string workDir, IReadOnlyDictionary<string, string> environment, params string[] args)
+        : this(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "nnclr.dll"), .. args]), workDir, environment) { }
+
+    /// <summary>
+    /// `mpirun -np <paramref name="ranks"/> dotnet nnclr.dll …` with Open MPI's shared-memory transport, allowed as root, on
+    /// more ranks than cores; each element of <paramref name="appContexts"/> beyond the first is another MPMD app context
+    /// (`: -np 1 dotnet nnclr.dll …`), for ranks given different arguments.
+    /// </summary>
+    public static NnclrProcess Mpirun(string workDir, IReadOnlyDictionary<string, string> environment, int ranks, string[] args, params string[][] appContexts)
     {
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "nnclr.dll"), .. args])
+        var dll = Path.Combine(AppContext.BaseDirectory, "nnclr.dll");
+        var line = new List<string> { "--oversubscribe", "--mca", "pml", "ob1", "--mca", "btl", "self,vader", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), "dotnet", dll };
+        line.AddRange(args);
+        foreach (var context in appContexts) { line.AddRange([":", "-np", "1", "dotnet", dll]); line.AddRange(context); }
+        var env = new Dictionary<string, string>(environment)
         {
-            WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true,
+            ["OMPI_ALLOW_RUN_AS_ROOT"] = "1", ["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1", ["OMPI_MCA_opal_signal"] = "",
         };
+        return new NnclrProcess(new ProcessStartInfo(MpirunPath, line), workDir, env);
+    }
+
+    /// <summary>Open MPI's mpirun; a missing one fails the test with the fix (scripts/setup.sh installs openmpi-bin), never skips it.</summary>
+    public static string MpirunPath
+    {
+        get
+        {
+            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+                if (File.Exists(Path.Combine(dir, "mpirun"))) return Path.Combine(dir, "mpirun");
+            Assert.Fail("mpirun (Open MPI) is not installed: the multi-process tests need it; run scripts/setup.sh (apt-get install openmpi-bin)");
+            return "";
+        }
+    }
+
+    private NnclrProcess(ProcessStartInfo psi, string workDir, IReadOnlyDictionary<string, string> environment)
+    {
+        psi.WorkingDirectory = workDir;
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
         psi.Environment["NNCLR_Run__LogFormat"] = "json";
         foreach (var (k, v) in environment) psi.Environment[k] = v;
         _process = Process.Start(psi)!;

@@ -50,9 +50,14 @@ public static class TrainingHost
             // it holds another run, unless --resume (matching) or --force (moved aside).
             FolderLock runLock;
             try { runLock = new RunDirectory(host.Services.GetRequiredService<ResolvedConfig>().RunDir).Lock("nnclr train"); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (FolderLockedException e)
             {
                 error.WriteLine($"nnclr train: {e.Message}");
+                return ExitCodes.RunFailed;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"nnclr train: cannot write the run directory {host.Services.GetRequiredService<ResolvedConfig>().RunDir}: {e.Message}");
                 return ExitCodes.RunFailed;
             }
             using var held = runLock;

@@ -52,9 +52,14 @@ public static class TrainingHost
             bool rank0 = Nnclr.Model.Distributed.LaunchInfo.Current.Rank == 0;
             FolderLock? runLock = null;
             try { if (rank0) runLock = new RunDirectory(host.Services.GetRequiredService<ResolvedConfig>().RunDir).Lock("nnclr train"); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (FolderLockedException e)
             {
                 error.WriteLine($"nnclr train: {e.Message}");
+                return ExitCodes.RunFailed;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"nnclr train: cannot write the run directory {host.Services.GetRequiredService<ResolvedConfig>().RunDir}: {e.Message}");
                 return ExitCodes.RunFailed;
             }
             using var held = runLock;

@@ -42,8 +42,17 @@ public sealed partial class EmbeddingSet
     /// <summary>The paths file beside an .npy: F.npy → F.paths.txt.</summary>
     public static string PathsFileFor(string npy) => Path.ChangeExtension(npy, ".paths.txt");
 
+    /// <summary>The pair record beside an .npy: F.npy → F.pair.json (written last; binds F.npy and F.paths.txt by checksum).</summary>
+    public static string PairFileFor(string npy) => Path.ChangeExtension(npy, ".pair.json");
+
     /// <summary>Writes by extension: .npy (+ .paths.txt) or .safetensors. Returns the files written.</summary>
-    public IReadOnlyList<string> Write(string path)
+    public IReadOnlyList<string> Write(string path) => Write(path, afterFile: null);
+
+    /// <summary>
+    /// As <see cref="Write(string)"/>; <paramref name="afterFile"/> runs after each file of an .npy pair is in place
+    /// (tests stop the write there, as a kill would).
+    /// </summary>
+    internal IReadOnlyList<string> Write(string path, Action<string>? afterFile)
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext == ".safetensors")
@@ -64,6 +73,10 @@ public sealed partial class EmbeddingSet
         int total = 10 + header.Length + 1;
         header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
         var full = Path.GetFullPath(path);
+        // Two files cannot be renamed at once: the pair record says "being written" first and names both files'
+        // checksums last, so a reader never takes a new .npy with an old paths file (or the reverse) as a pair.
+        var pair = PairFileFor(full);
+        AtomicFile.WriteAllText(pair, "{\"complete\": false}\n");
         AtomicFile.Write(full, fs =>
         {
             fs.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
@@ -79,9 +92,38 @@ public sealed partial class EmbeddingSet
                 fs.Write(row);
             }
         }, 1 << 20);
+        afterFile?.Invoke(full);
         var paths = PathsFileFor(full);
         AtomicFile.WriteAllText(paths, Paths.Count == 0 ? "" : string.Join('\n', Paths) + "\n");
-        return [full, paths];
+        afterFile?.Invoke(paths);
+        AtomicFile.WriteAllText(pair, JsonSerializer.Serialize(new PairRecord(true, Checksum(full), Checksum(paths))) + "\n");
+        return [full, paths, pair];
+    }
+
+    private sealed record PairRecord(bool complete, string? npy_xxh64 = null, string? paths_xxh64 = null);
+
+    private static string Checksum(string file)
+    {
+        using var fs = File.OpenRead(file);
+        var hash = new K4os.Hash.xxHash.XXH64();
+        var buffer = new byte[1 << 16];
+        for (int n; (n = fs.Read(buffer)) > 0;) hash.Update(buffer.AsSpan(0, n));
+        return hash.Digest().ToString("x16", CultureInfo.InvariantCulture);
+    }
+
+    // An .npy written by nnclr has a pair record: it must say complete and match both files. Without one (an .npy
+    // from elsewhere with a paths file) the pair is taken as given.
+    private static void CheckPair(string npy, string pathsFile)
+    {
+        var pair = PairFileFor(npy);
+        if (!File.Exists(pair)) return;
+        PairRecord? record;
+        try { record = JsonSerializer.Deserialize<PairRecord>(File.ReadAllText(pair)); }
+        catch (JsonException e) { throw new WeightsFormatException(pair, $"not a pair record ({e.Message})"); }
+        if (record is not { complete: true })
+            throw new WeightsFormatException(npy, $"was being written when its writer stopped ({pair} says incomplete): the .npy and {pathsFile} may not belong together; write it again");
+        if (record.npy_xxh64 != Checksum(npy) || record.paths_xxh64 != Checksum(pathsFile))
+            throw new WeightsFormatException(npy, $"and {pathsFile} are not the pair {pair} records (one was replaced without the other); write it again");
     }
 
     /// <summary>Reads a set written by <see cref="Write"/> (or any float32 C-order [N, D] .npy with a paths file of N lines).</summary>
@@ -125,6 +167,7 @@ public sealed partial class EmbeddingSet
         for (long i = 0; i < values.LongLength; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan((int)(i * 4)));
         var pathsFile = PathsFileFor(path);
         if (!File.Exists(pathsFile)) throw new WeightsFormatException(path, $"its paths file {pathsFile} does not exist");
+        CheckPair(path, pathsFile);
         var lines = File.ReadAllLines(pathsFile, Encoding.UTF8);
         if (lines.Length != n) throw new WeightsFormatException(pathsFile, $"{lines.Length} lines for {n} embeddings");
         return new EmbeddingSet(values, lines, (int)d, "");

@@ -151,10 +151,11 @@ public sealed class RunIdentityProcessTests(DemoData demo) : IClassFixture<DemoD
         Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal)); // no stack trace
     }
 
-    // Every file under dir (previous-* folders left out) by its path relative to dir, with its bytes.
+    // Every file under dir (previous-* folders and the run directory's lock files left out: not run files, never
+    // moved) by its path relative to dir, with its bytes.
     private static Dictionary<string, byte[]> Snapshot(string dir) =>
         Directory.GetFiles(dir, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/'))
-            .Where(f => !f.StartsWith("previous-", StringComparison.Ordinal))
+            .Where(f => !f.StartsWith("previous-", StringComparison.Ordinal) && !f.StartsWith(Nnclr.Data.FolderLock.LockFile, StringComparison.Ordinal))
             .ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(dir, f)), StringComparer.Ordinal);
 }

@@ -12,7 +12,11 @@ public sealed class RunRecord
 {
     /// <summary>One log interval.</summary>
     public sealed record Interval(long Step, DateTimeOffset Time, double Loss, double LearningRate, double NnAccuracy, double ImagesPerSecond,
-        string? Bottleneck, IReadOnlyDictionary<string, double> StageBusy, double RssMb, double ManagedMb);
+        string? Bottleneck, IReadOnlyDictionary<string, double> StageBusy, double RssMb, double ManagedMb)
+    {
+        /// <summary>The online linear probe's training top-1 (0–1); NaN when the run had none.</summary>
+        public double OnlineTop1 { get; init; } = double.NaN;
+    }
 
     /// <summary>One evaluation (top-1 in %).</summary>
     public sealed record Evaluation(string Kind, string Phase, long Step, double Top1, double? Top5);
@@ -69,7 +73,8 @@ public sealed class RunRecord
                 if (p.Value.TryGetDouble(out var v)) busy[p.Name] = v;
         var time = r.TryGetProperty("time", out var t) && t.TryGetDateTimeOffset(out var when) ? when : DateTimeOffset.MinValue;
         intervals.Add(new Interval(step, time, Num(r, "loss") ?? double.NaN, Num(r, "lr") ?? double.NaN, Num(r, "nn_acc") ?? double.NaN,
-            Num(r, "images_per_s") ?? double.NaN, Str(r, "bottleneck"), busy, Num(r, "rss_mb") ?? double.NaN, Num(r, "managed_mb") ?? double.NaN));
+            Num(r, "images_per_s") ?? double.NaN, Str(r, "bottleneck"), busy, Num(r, "rss_mb") ?? double.NaN, Num(r, "managed_mb") ?? double.NaN)
+        { OnlineTop1 = Num(r, "online_top1") ?? double.NaN });
     }
 
     private static double? Num(JsonElement r, string name) => r.TryGetProperty(name, out var v) && v.TryGetDouble(out var d) ? d : null;

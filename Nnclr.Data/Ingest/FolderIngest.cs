@@ -5,8 +5,9 @@ namespace Nnclr.Data.Ingest;
 
 /// <summary>
 /// Ingests a folder of JPEG/PNG images at size×size: class sub-folders (<c>dir/CLASS/…</c>, or <c>dir/train/CLASS/…</c>
-/// plus <c>dir/test|val/CLASS/…</c> for two splits), or with <see cref="FolderIngestOptions.Unlabelled"/> every image at
-/// any depth as one unlabelled class. Enumeration is bounded and never follows directory symlinks (see
+/// plus <c>dir/test|val/CLASS/…</c> for two splits, val becoming "test"), or with <see cref="FolderIngestOptions.Unlabelled"/>
+/// every image at any depth as one unlabelled class, or labelled by <see cref="FolderIngestOptions.LabelsFile"/>. The labels
+/// are checked before anything is decoded (<see cref="LabelCheck"/>). Enumeration is bounded and never follows directory symlinks (see
 /// <see cref="FolderWalker"/>); an image whose header declares more than the megapixel limit is skipped before any
 /// pixel is allocated, so peak memory is bounded by threads × the limit. Records are written in a seeded shuffled
 /// order (a class-sorted folder does not give class-sorted shards) and decoded in parallel chunks, so the output
@@ -32,29 +33,30 @@ public static class FolderIngest
         var started = System.Diagnostics.Stopwatch.StartNew();
         var skipped = new List<SkippedFile>();
         var written = new Dictionary<string, int>();
+        var warnings = new List<string>();
         // Checked before the report could overwrite the report of the dataset already there.
         if (File.Exists(ManifestFile.PathIn(outDir)))
             throw new IngestException($"'{outDir}' already holds a dataset (manifest.json); choose another output folder or delete it first");
         try
         {
-            return Ingest(inputDir, outDir, o, progress, skipped, written, started);
+            return Ingest(inputDir, outDir, o, progress, skipped, warnings, written, started);
         }
         catch (OperationCanceledException) when (o.Cancel.IsCancellationRequested)
         {
             // Stopped (SIGTERM/Ctrl-C): no manifest is written, so nothing looks complete; the report says so.
-            TryWriteReport(outDir, inputDir, written, skipped, o.Strict, failed: true, error: "stopped by a signal before the end; no dataset was written");
+            TryWriteReport(outDir, inputDir, written, skipped, warnings, o.Strict, failed: true, error: "stopped by a signal before the end; no dataset was written");
             throw;
         }
         catch (Exception e) when (e is not IngestException { Skipped.Count: > 0 } && e is IngestException or IOException or UnauthorizedAccessException or OutOfMemoryException)
         {
             // The report is written on every ending: here the ingest failed before or while writing records.
-            var reportPath = TryWriteReport(outDir, inputDir, written, skipped, o.Strict, failed: true, error: e.Message);
+            var reportPath = TryWriteReport(outDir, inputDir, written, skipped, warnings, o.Strict, failed: true, error: e.Message);
             throw new IngestException($"{e.Message}{(reportPath is null ? "" : $"; see {reportPath}")}", skipped);
         }
     }
 
     private static IngestReport Ingest(string inputDir, string outDir, FolderIngestOptions o, IProgress<string>? progress,
-        List<SkippedFile> skipped, Dictionary<string, int> written, System.Diagnostics.Stopwatch started)
+        List<SkippedFile> skipped, List<string> warnings, Dictionary<string, int> written, System.Diagnostics.Stopwatch started)
     {
         o.Validate();
         if (!Directory.Exists(inputDir)) throw new IngestException($"input folder '{inputDir}' does not exist");
@@ -62,23 +64,23 @@ public static class FolderIngest
         int size = jpeg ? o.MaxSide : o.Size, reencoded = 0;
         var splitDirs = FindSplits(inputDir);
         var labelsFile = o.LabelsFile is null ? null : LabelsFile.Load(o.LabelsFile, o.MaxEntries);
+        var listed = ListSplits(inputDir, splitDirs, labelsFile, o, skipped, warnings);
         string[] classes = o.Unlabelled ? [UnlabelledClass]
-            : labelsFile is not null ? [.. labelsFile.Classes]
-            : splitDirs.SelectMany(s => FolderWalker.ClassFolders(s.Dir, skipped)).Distinct().Order(StringComparer.Ordinal).ToArray();
+            : listed.Where(s => !s.FromLabelsFile).SelectMany(s => s.ClassFolders)
+                .Concat(listed.Any(s => s.FromLabelsFile) ? labelsFile!.Classes : [])
+                .Distinct().Order(StringComparer.Ordinal).ToArray();
         if (classes.Length == 0) throw new IngestException($"'{inputDir}' has no class sub-folders (use --unlabelled for a folder of images without classes)");
+        if (!o.Unlabelled) LabelCheck.Run(inputDir, listed, warnings);
+        var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         int imageBytes = jpeg ? 0 : size * size * 3, threads = o.MaxParallelism <= 0 ? Environment.ProcessorCount : o.MaxParallelism;
         bool failed = false;
-        int entries = 0;
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inputDir)));
         using (var writer = new DatasetWriter(outDir, name, classes, size, size, threads, o.RecordsPerBlock, o.Format) { Source = Path.GetFullPath(inputDir), Labelled = !o.Unlabelled })
         {
-            for (int splitIndex = 0; splitIndex < splitDirs.Count; splitIndex++)
+            for (int splitIndex = 0; splitIndex < listed.Count; splitIndex++)
             {
-                var (splitName, dir) = splitDirs[splitIndex];
-                var files = o.Unlabelled
-                    ? FolderWalker.Images(dir, o, skipped, ref entries).Select(f => (Path: f, Label: 0)).ToList()
-                    : labelsFile is not null ? LabelledFromFile(inputDir, dir, labelsFile, o, skipped, ref entries)
-                    : ListFiles(dir, classes, o, skipped, ref entries);
+                var splitName = listed[splitIndex].Name;
+                var files = listed[splitIndex].Files.Select(f => (f.Path, Label: classIndex[f.Class])).ToList();
                 if (o.ShuffleSeed is ulong seed) Shuffle(files, new SampleRandom(seed, splitIndex, 0, stream: 0x1A6E57));
                 var split = writer.BeginSplit(splitName);
                 if (jpeg)
@@ -120,13 +122,12 @@ public static class FolderIngest
             o.Cancel.ThrowIfCancellationRequested();
             if (!failed) writer.Complete();
         }
-        var reportPath = WriteReport(outDir, inputDir, written, skipped, o.Strict, failed, error: null);
-        foreach (var s in skipped) progress?.Report($"skipped {s.Path}: {s.Reason}");
+        var reportPath = WriteReport(outDir, inputDir, written, skipped, warnings, o.Strict, failed, error: null);
         if (failed)
             throw new IngestException($"ingest of '{inputDir}' failed: {skipped.Count} file(s) skipped{(o.Strict ? " under --strict" : "")} " +
                 $"(first: {skipped[0].Path}: {skipped[0].Reason}); no dataset was written; see {reportPath}", skipped);
         long stored = Directory.EnumerateFiles(outDir, "*.shard").Sum(f => new FileInfo(f).Length);
-        return new IngestReport { OutputDir = outDir, Name = name, Written = written, Skipped = skipped, ReportPath = reportPath, Elapsed = started.Elapsed, Reencoded = reencoded, StoredBytes = stored };
+        return new IngestReport { OutputDir = outDir, Name = name, Written = written, Skipped = skipped, Warnings = warnings, ReportPath = reportPath, Elapsed = started.Elapsed, Reencoded = reencoded, StoredBytes = stored };
     }
 
     /// <summary>Jpeg format: prepares records in parallel chunks (JpegRecordEncoder) and adds them in file order; returns how many were re-encoded.</summary>
@@ -177,46 +178,73 @@ public static class FolderIngest
         return Directory.Exists(train) && test is not null ? [("train", train), ("test", test)] : [("train", inputDir)];
     }
 
-    private static List<(string Path, int Label)> LabelledFromFile(string inputDir, string dir, LabelsFile labels, FolderIngestOptions o, List<SkippedFile> skipped, ref int entries)
+    /// <summary>
+    /// Every split's image files with their class names. With a labels file, a split any of whose images the file lists
+    /// is labelled from it (its unlisted images are skipped and reported); a split it does not mention keeps its class
+    /// folders, so a file that labels only val/ (Tiny-ImageNet's val_annotations.txt) leaves train/CLASS/ as it is.
+    /// </summary>
+    private static List<ListedSplit> ListSplits(string inputDir, List<(string Name, string Dir)> splitDirs, LabelsFile? labels,
+        FolderIngestOptions o, List<SkippedFile> skipped, List<string> warnings)
     {
-        var files = new List<(string Path, int Label)>();
-        foreach (var f in FolderWalker.Images(dir, o, skipped, ref entries))
+        int entries = 0;
+        var result = new List<ListedSplit>();
+        foreach (var (name, dir) in splitDirs)
         {
-            int label = labels.LabelOf(Path.GetRelativePath(inputDir, f).Replace(Path.DirectorySeparatorChar, '/'));
-            if (label < 0) skipped.Add(new SkippedFile(f, $"not listed in the labels file '{labels.Path}'"));
-            else files.Add((f, label));
+            if (o.Unlabelled)
+            {
+                result.Add(new ListedSplit(name, dir, FolderWalker.Images(dir, o, skipped, ref entries).Select(f => (f, UnlabelledClass)).ToList(), false, []));
+                continue;
+            }
+            if (labels is not null)
+            {
+                int before = skipped.Count, entriesBefore = entries;
+                var images = FolderWalker.Images(dir, o, skipped, ref entries);
+                var classOf = images.Select(f => labels.ClassOf(inputDir, Path.GetRelativePath(inputDir, f).Replace(Path.DirectorySeparatorChar, '/'))).ToList();
+                if (classOf.Any(c => c is not null))
+                {
+                    var files = new List<(string Path, string Class)>();
+                    for (int i = 0; i < images.Count; i++)
+                        if (classOf[i] is { } c) files.Add((images[i], c));
+                        else skipped.Add(new SkippedFile(images[i], $"not listed in the labels file '{labels.Path}'"));
+                    result.Add(new ListedSplit(name, dir, files, true, []));
+                    continue;
+                }
+                // Not mentioned by the file: walked again below by class folder (the skipped entries of this walk are dropped).
+                skipped.RemoveRange(before, skipped.Count - before);
+                entries = entriesBefore;
+                warnings.Add($"{name}: labelled by its class folders ('{dir}'): the labels file '{labels.Path}' lists none of its images");
+            }
+            var classFolders = FolderWalker.ClassFolders(dir, skipped);
+            foreach (var stray in Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal))
+                skipped.Add(new SkippedFile(stray, "not inside a class folder"));
+            var byFolder = new List<(string Path, string Class)>();
+            foreach (var cls in classFolders)
+                foreach (var f in FolderWalker.Images(Path.Combine(dir, cls), o, skipped, ref entries)) byFolder.Add((f, cls));
+            result.Add(new ListedSplit(name, dir, byFolder, false, classFolders));
         }
-        return files;
+        if (labels is not null && !result.Any(s => s.FromLabelsFile))
+            throw new IngestException($"labels file '{labels.Path}' lists none of the images under '{inputDir}' (first entry: '{labels.FirstEntry}'); " +
+                "list each image by its path relative to that folder, or by a unique end of it such as its file name");
+        if (labels?.Unmatched is > 0 and var unmatched)
+            warnings.Add($"{unmatched:N0} entr{(unmatched == 1 ? "y" : "ies")} of the labels file '{labels.Path}' match no image");
+        return result;
     }
 
-    private static List<(string Path, int Label)> ListFiles(string dir, string[] classes, FolderIngestOptions o, List<SkippedFile> skipped, ref int entries)
+    private static string? TryWriteReport(string outDir, string inputDir, Dictionary<string, int> written, List<SkippedFile> skipped, List<string> warnings,
+        bool strict, bool failed, string? error)
     {
-        foreach (var stray in Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal))
-            skipped.Add(new SkippedFile(stray, "not inside a class folder"));
-        var files = new List<(string Path, int Label)>();
-        for (int label = 0; label < classes.Length; label++)
-        {
-            var classDir = Path.Combine(dir, classes[label]);
-            var info = new DirectoryInfo(classDir);
-            if (!info.Exists || info.LinkTarget is not null) continue;
-            foreach (var f in FolderWalker.Images(classDir, o, skipped, ref entries)) files.Add((f, label));
-        }
-        return files;
-    }
-
-    private static string? TryWriteReport(string outDir, string inputDir, Dictionary<string, int> written, List<SkippedFile> skipped, bool strict, bool failed, string? error)
-    {
-        try { return WriteReport(outDir, inputDir, written, skipped, strict, failed, error); }
+        try { return WriteReport(outDir, inputDir, written, skipped, warnings, strict, failed, error); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    private static string WriteReport(string outDir, string inputDir, Dictionary<string, int> written, List<SkippedFile> skipped, bool strict, bool failed, string? error)
+    private static string WriteReport(string outDir, string inputDir, Dictionary<string, int> written, List<SkippedFile> skipped, List<string> warnings,
+        bool strict, bool failed, string? error)
     {
         Directory.CreateDirectory(outDir);
         var path = Path.Combine(outDir, ReportFile);
         var json = JsonSerializer.Serialize(new
         {
-            input = Path.GetFullPath(inputDir), strict, complete = !failed, error, written, skippedCount = skipped.Count,
+            input = Path.GetFullPath(inputDir), strict, complete = !failed, error, written, warnings, skippedCount = skipped.Count,
             skipped = skipped.Select(s => new { path = s.Path, reason = s.Reason }),
         }, new JsonSerializerOptions { WriteIndented = true });
         AtomicFile.WriteAllText(path, json);

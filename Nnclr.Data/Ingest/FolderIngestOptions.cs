@@ -30,7 +30,10 @@ public sealed class FolderIngestOptions
     /// <summary>Jpeg format: quality of re-encoded images (1..100).</summary>
     public int Quality { get; init; } = 90;
 
-    /// <summary>A labels file (relative path → class, see LabelsFile): every image at any depth is labelled from it; unlisted images are skipped and reported.</summary>
+    /// <summary>
+    /// A labels file (relative path or unique end of it → class, see LabelsFile): a split it lists any image of is labelled
+    /// from it at any depth (its unlisted images are skipped and reported); a split it does not mention keeps its class folders.
+    /// </summary>
     public string? LabelsFile { get; init; }
 
     /// <summary>Checked between chunks of images: a stop request ends the ingest with its report written and no manifest.</summary>

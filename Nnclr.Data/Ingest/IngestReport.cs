@@ -9,6 +9,8 @@ public sealed class IngestReport
     public IReadOnlyDictionary<string, int> Written { get; init; } = new Dictionary<string, int>();
     /// <summary>Input files not written, in input order (never silently dropped).</summary>
     public IReadOnlyList<SkippedFile> Skipped { get; init; } = [];
+    /// <summary>What looks wrong about the labels (a class folder named like a plain sub-folder, test classes train lacks), in order.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
     /// <summary>The report file written beside the shards, or null.</summary>
     public string? ReportPath { get; init; }
     public TimeSpan Elapsed { get; init; }

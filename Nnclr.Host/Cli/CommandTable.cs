@@ -17,6 +17,7 @@ public static class CommandTable
         new BenchStepCommand(),
         new BenchPipelineCommand(),
         new BenchCollectivesCommand(),
+        new BenchTraceCommand(),
         new EvalKnnCommand(),
         new EvalLinearCommand(),
         new FinetuneCommand(),

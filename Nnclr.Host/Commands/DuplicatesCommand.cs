@@ -18,7 +18,7 @@ public sealed class DuplicatesCommand : ICliCommand
     [
         CliOption.Text("embeddings", "F.npy|F.safetensors|F.parquet", "Written by `nnclr embed` (required)"),
         CliOption.Double("threshold", "Cosine similarity in (-1, 1]: pairs at or above it are linked; groups are the connected components (required)", valueName: "T"),
-        CliOption.Text("out", "F.json|F.csv", "F.json ({threshold, count, groups: [[{index, path}, …], …]}) or F.csv (group,index,path); without it the groups go to stdout"),
+        CliOption.Text("out", "F.json|F.csv", "F.json ({threshold, count: groups, images: in groups, embeddings: searched, groups: [[{index, path}, …], …]}) or F.csv (group,index,path); without it the groups go to stdout"),
         SharedOptions.Device,
     ];
     public string Usage => "Exact: every pair once, as [1024, N] matrix products on the device: about N²·D multiply-adds (10⁵ 512-d vectors: 5·10¹², tens of seconds on two CPU cores).";
@@ -54,10 +54,11 @@ public sealed class DuplicatesCommand : ICliCommand
         return Task.FromResult(0);
     }
 
-    private static string Json(EmbeddingSet set, List<int[]> groups, double threshold) =>
+    /// <summary>{threshold, count (groups), images (in the groups), embeddings (searched), groups}.</summary>
+    internal static string Json(EmbeddingSet set, List<int[]> groups, double threshold) =>
         JsonSerializer.Serialize(new
         {
-            threshold, count = set.Count,
+            threshold, count = groups.Count, images = groups.Sum(g => g.Length), embeddings = set.Count,
             groups = groups.Select(g => g.Select(i => new { index = i, path = set.Paths[i] })),
         }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
 

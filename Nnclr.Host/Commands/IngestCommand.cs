@@ -1,3 +1,4 @@
+using Nnclr.Data;
 using Nnclr.Data.Ingest;
 using Nnclr.Data.Shards;
 using Nnclr.Host.Cli;
@@ -26,7 +27,7 @@ public sealed class IngestCommand : ICliCommand
         CliOption.Int("quality", "folder --format jpeg: JPEG quality of re-encoded images", "90"),
         CliOption.Switch("strict", "folder: any unusable file is fatal"),
         CliOption.Switch("unlabelled", "folder: every image at any depth, one unlabelled class"),
-        CliOption.Text("labels", "FILE", "folder: 'relative/path CLASS' per line labels every image"),
+        CliOption.Text("labels", "FILE", "folder: 'relative/path CLASS' per line labels the splits it lists images of"),
         CliOption.Double("max-megapixels", "folder: images declaring more are skipped before decoding", "64", "MP"),
         CliOption.Long("seed", "folder: record order shuffle seed; demo: generator seed", "1"),
         CliOption.Int("train", "demo: training images", "10000"),
@@ -38,8 +39,13 @@ public sealed class IngestCommand : ICliCommand
                ingest folder SOURCE (--size S | --format jpeg) --out DIR; ingest demo --out DIR.
           folder: <dir>/CLASS/*.jpg|png, or <dir>/train/CLASS and <dir>/test|val/CLASS for two splits.
                   --unlabelled: every .jpg/.jpeg/.png at any depth, one unlabelled class (no kNN on it).
-                  --labels FILE: every image at any depth, labelled by FILE: one 'relative/path CLASS' per line
-                  (tab, comma or space separated; paths relative to <dir>); unlisted images are skipped and reported.
+                  --labels FILE: images labelled by FILE: one 'relative/path CLASS' per line (tab, comma or space
+                  separated; paths relative to <dir>, or a unique end of them such as the file name; columns after a
+                  tab-separated class are ignored). A split FILE lists images of is labelled from it at any depth (its
+                  unlisted images are skipped and reported); a split it does not mention keeps its class folders. So
+                  Tiny-ImageNet (train/CLASS/images/*.JPEG, val/images/*.JPEG) is --labels <dir>/val/val_annotations.txt.
+                  val/ becomes the split 'test'. A test split whose images all fall in classes train lacks (a val/images
+                  folder read as a class) is refused, naming this fix.
                   Directory symlinks are not followed (listed as skipped). Images whose header declares more than
                   --max-megapixels (default 64) are skipped before decoding. Records are written in an order
                   shuffled by --seed (default 1). Unusable files are listed in DIR/ingest-report.json (written
@@ -59,6 +65,10 @@ public sealed class IngestCommand : ICliCommand
         var progress = new StderrProgress("ingest");
         try
         {
+            if (kind is not ("cifar10" or "cifar100" or "folder" or "stl10" or "demo"))
+                throw new CliException($"unknown source kind '{kind}'; choose cifar10, cifar100, stl10, folder or demo");
+            // One writer per dataset folder: a second ingest into it is refused at once, naming the first.
+            using var folderLock = FolderLock.Acquire(outDir, $"nnclr ingest {kind}");
             switch (kind)
             {
                 case "cifar10" or "cifar100":
@@ -66,6 +76,7 @@ public sealed class IngestCommand : ICliCommand
                     var source = args.Positional(1, "the CIFAR .tar.gz or extracted folder");
                     args.EnsureAllUsed();
                     var r = CifarIngest.Run(source, outDir, kind == "cifar10" ? CifarKind.Cifar10 : CifarKind.Cifar100, progress, threads);
+                    progress.End();
                     Print(r);
                     return Task.FromResult(0);
                 }
@@ -87,6 +98,7 @@ public sealed class IngestCommand : ICliCommand
                     };
                     args.EnsureAllUsed();
                     var r = FolderIngest.Run(source, outDir, options, progress);
+                    progress.End();
                     Print(r);
                     return Task.FromResult(0);
                 }
@@ -94,7 +106,9 @@ public sealed class IngestCommand : ICliCommand
                 {
                     var source = args.Positional(1, "the extracted stl10_binary folder");
                     args.EnsureAllUsed();
-                    Print(Stl10Ingest.Run(source, outDir, progress, threads));
+                    var r = Stl10Ingest.Run(source, outDir, progress, threads);
+                    progress.End();
+                    Print(r);
                     return Task.FromResult(0);
                 }
                 case "demo":
@@ -113,8 +127,13 @@ public sealed class IngestCommand : ICliCommand
         }
         catch (Exception e) when (e is IngestException or ShardFormatException or IOException or UnauthorizedAccessException)
         {
+            progress.End();
             Console.Error.WriteLine($"nnclr ingest: {e.Message}");
             return Task.FromResult(1);
+        }
+        finally
+        {
+            progress.End(); // also when stopped by a signal: the terminal line ends before the exit message
         }
     }
 
@@ -124,10 +143,31 @@ public sealed class IngestCommand : ICliCommand
         Console.WriteLine($"wrote {r.OutputDir}: {string.Join(", ", r.Written.Select(kv => $"{kv.Key} {kv.Value:N0}"))} images in {r.Elapsed.TotalSeconds:F1} s" +
             (total > 0 && r.StoredBytes > 0 ? $" ({total / Math.Max(1e-9, r.Elapsed.TotalSeconds):F1} images/s, {r.StoredBytes / (double)total / 1024:F1} KiB/image stored" +
                 $"{(r.Reencoded > 0 ? $", {r.Reencoded} re-encoded" : "")})" : ""));
+        foreach (var w in r.Warnings) Console.Error.WriteLine($"nnclr ingest: warning: {w}");
         if (r.Skipped.Count > 0)
         {
-            Console.WriteLine($"skipped {r.Skipped.Count} file(s) (listed in {r.ReportPath}):");
-            foreach (var s in r.Skipped) Console.WriteLine($"  {s.Path}: {s.Reason}");
+            Console.WriteLine($"skipped {r.Skipped.Count:N0} file(s), every one listed in {r.ReportPath}:");
+            foreach (var line in SkippedSummary(r.Skipped, MaxReasons)) Console.WriteLine($"  {line}");
         }
+    }
+
+    /// <summary>Reasons listed in the skipped-files summary; the rest are counted (all are in the report file).</summary>
+    private const int MaxReasons = 5;
+
+    /// <summary>
+    /// The skipped files grouped by reason (the reason up to its first digit or parenthesis, so "unreadable (…)" is one
+    /// reason), most frequent first: "200 × not a .jpg/.jpeg/.png file (e.g. DIR/x.txt)", at most <paramref name="max"/> lines.
+    /// </summary>
+    internal static IEnumerable<string> SkippedSummary(IReadOnlyList<SkippedFile> skipped, int max)
+    {
+        static string Kind(string reason)
+        {
+            int cut = reason.IndexOfAny(['(', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+            return (cut > 0 ? reason[..cut] : reason).TrimEnd(' ', ',', ':', '=');
+        }
+        var groups = skipped.GroupBy(s => Kind(s.Reason), StringComparer.Ordinal).OrderByDescending(g => g.Count()).ToList();
+        foreach (var g in groups.Take(max))
+            yield return $"{g.Count():N0} × {g.First().Reason} (e.g. {g.First().Path})";
+        if (groups.Count > max) yield return $"… {groups.Skip(max).Sum(g => g.Count()):N0} more for {groups.Count - max} other reason(s)";
     }
 }

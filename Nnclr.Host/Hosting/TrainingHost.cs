@@ -1,3 +1,5 @@
+using Nnclr.Data;
+using Nnclr.Model;
 using System.Collections;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
@@ -44,12 +46,22 @@ public static class TrainingHost
         }
         using (host)
         {
-            // The run directory: refused when it holds another run, unless --resume (matching) or --force (moved aside).
+            // The run directory: locked for the run's life (a second train there is refused at once), then refused when
+            // it holds another run, unless --resume (matching) or --force (moved aside).
+            // Data parallel: rank 0 alone holds the lock (the other ranks never write there; they read its checkpoints on --resume).
+            bool rank0 = Nnclr.Model.Distributed.LaunchInfo.Current.Rank == 0;
+            FolderLock? runLock = null;
+            try { if (rank0) runLock = new RunDirectory(host.Services.GetRequiredService<ResolvedConfig>().RunDir).Lock("nnclr train"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"nnclr train: {e.Message}");
+                return ExitCodes.RunFailed;
+            }
+            using var held = runLock;
             try
             {
                 // Data parallel: rank 0 alone owns the run directory (the others never move, create nor check its files).
-                if (Nnclr.Model.Distributed.LaunchInfo.Current.Rank == 0
-                    && RunDirectoryGuard.Check(host.Services.GetRequiredService<ResolvedConfig>(), flags.Force, flags.AllowConfigChange) is { } moved)
+                if (rank0 && RunDirectoryGuard.Check(host.Services.GetRequiredService<ResolvedConfig>(), flags.Force, flags.AllowConfigChange) is { } moved)
                     error.WriteLine($"nnclr train: --force: moved the previous run's files to {moved}");
             }
             catch (Exception e) when (e is ConfigurationException or IOException or UnauthorizedAccessException)

@@ -41,6 +41,7 @@ public static class TorchRuntime
                 torch.TryInitializeDeviceType(DeviceType.CUDA);
                 _ = torch.__version__;
                 _loaded = true;
+                TurnOffNnpack();
             }
             catch (Exception ex) when (ex is not TorchLoadException)
             {
@@ -89,6 +90,21 @@ public static class TorchRuntime
             throw new TorchLoadException("Run:Deterministic: libtorch did not accept deterministic algorithms", null);
         torch.backends.cuda.matmul.allow_tf32 = false;
         torch.backends.cudnn.allow_tf32 = false;
+    }
+
+    /// <summary>
+    /// Turns NNPACK off (what torch.backends.nnpack.set_flags(False) does). libtorch asks NNPACK about every float CPU
+    /// convolution oneDNN does not take (a batch of one image: `neighbors --query`) and, on x86 CPUs it does not
+    /// support, prints "Could not initialize NNPACK! Reason: Unsupported hardware" each time; NNPACK would only serve
+    /// batches of 16 and more, which oneDNN takes first, so turning it off changes no kernel, only the noise.
+    /// Best effort: a libtorch without the symbol is left as it is.
+    /// </summary>
+    private static unsafe void TurnOffNnpack()
+    {
+        if (LoadedLibTorchPath() is not { } path || !NativeLibrary.TryLoad(path, out var lib)) return;
+        if (NativeLibrary.TryGetExport(lib, "_ZN2at13globalContextEv", out var global)
+            && NativeLibrary.TryGetExport(lib, "_ZN2at7Context20setUserEnabledNNPACKEb", out var set))
+            ((delegate* unmanaged<nint, byte, void>)set)(((delegate* unmanaged<nint>)global)(), 0);
     }
 
     // The address of an exported symbol of libtorch_cpu, or a TorchLoadException naming it.

@@ -40,6 +40,8 @@ public sealed class NnclrTrainer : IDisposable
     private readonly ScalarType _wideType;
     // The ranks this trainer steps with (world 1: SingleProcessCollectives, no collective is called).
     private readonly ICollectives _collectives;
+    // _collectives with the owner of the tensors made in backward by the collectives in the graph.
+    private readonly RankContext _ranks;
     // Images per view per step on this rank: _batchSize / WorldSize.
     private readonly int _localBatch;
     // Where this rank's rows start in the global batch: Rank × _localBatch.
@@ -70,6 +72,7 @@ public sealed class NnclrTrainer : IDisposable
         OptionsRules.Require(model, nnclr, optim);
         if (stepsPerEpoch < 1) throw new ArgumentException($"steps per epoch must be positive, got {stepsPerEpoch}", nameof(stepsPerEpoch));
         _collectives = collectives ?? SingleProcessCollectives.Instance;
+        _ranks = new RankContext(_collectives);
         if (OptimOptions.WorldSizeProblem(optim.BatchSize, _collectives.WorldSize) is { } split) throw new ArgumentException(split);
         int batchSize = optim.BatchSize;
         _batchSize = batchSize;
@@ -97,10 +100,12 @@ public sealed class NnclrTrainer : IDisposable
         _generator = new Generator(unchecked((ulong)seed + 3));
         _support = new SupportSet(nnclr.SupportSetSize, model.ProjectorOut, batchSize, _generator, device, _wideType);
         CurrentLr = _schedule.At(0);
-        if (_collectives.WorldSize > 1)
+        // Any engine but the one-process one takes the collective path, at world 1 too (an engine asked for by name, e.g.
+        // NCCL on one GPU, is then exercised and measured against the one-process path: bench/gpu/nccl.sh).
+        if (_collectives is not SingleProcessCollectives)
         {
             if (model.SyncBatchNorm)
-                foreach (var bn in _net.modules().OfType<BatchNormLayer>()) bn.Collectives = _collectives;
+                foreach (var bn in _net.modules().OfType<BatchNormLayer>()) bn.Ranks = _ranks;
             long total = parameters.Sum(p => p.Item2.numel());
             _flat = torch.zeros(total + 2, dtype: _wideType, device: device);
             long at = 0;
@@ -196,7 +201,7 @@ public sealed class NnclrTrainer : IDisposable
         // The online linear probe on this rank's view-1 features, detached: nothing flows back into the backbone, and
         // its head is not among the averaged gradients (with several ranks each trains its own copy: monitoring only).
         var online = _probe?.Step(h1.detach(), labels)?.MoveToOuterDisposeScope();
-        if (_collectives.WorldSize == 1)
+        if (_collectives is SingleProcessCollectives)
         {
             var loss = NnclrLoss.Compute(nn1, p1, nn2, p2, _temperature, _loss);
             loss.backward();
@@ -208,7 +213,7 @@ public sealed class NnclrTrainer : IDisposable
         }
         // Every rank's predictions (with gradient) and, in one more call, view-1 embeddings, labels and neighbours.
         long d = p1.shape[1];
-        var predictions = RankAutograd.Gather(torch.cat([p1.to(_wideType), p2.to(_wideType)], 1), _collectives);
+        var predictions = RankAutograd.Gather(torch.cat([p1.to(_wideType), p2.to(_wideType)], 1), _ranks);
         var constants = new List<Tensor> { z1.detach().to(_wideType), labels.to(_wideType).unsqueeze(1) };
         bool needsNeighbours = _loss == LossVariant.Symmetric;
         if (needsNeighbours) { constants.Add(nn1); constants.Add(nn2); }
@@ -218,7 +223,8 @@ public sealed class NnclrTrainer : IDisposable
         var nn1All = needsNeighbours ? gathered.narrow(1, d + 1, d) : nn1;
         var nn2All = needsNeighbours ? gathered.narrow(1, 2 * d + 1, d) : nn2;
         var part = NnclrLoss.Compute(nn1, predictions.narrow(1, 0, d), nn2, predictions.narrow(1, d, d), _temperature, _loss, _rowOffset, nn1All, nn2All);
-        part.backward();
+        try { part.backward(); }
+        finally { _ranks.DisposeBackwardTensors(); }
         var (globalLoss, globalHits) = AverageGradients(part, hits);
         CurrentLr = _schedule.At(_step);
         _optimizer.Step(CurrentLr);
@@ -388,6 +394,7 @@ public sealed class NnclrTrainer : IDisposable
 
     public void Dispose()
     {
+        _ranks.DisposeBackwardTensors();
         _probe?.Dispose();
         foreach (var (_, slice) in _gradSlots) slice.Dispose();
         _flat?.Dispose();

@@ -16,12 +16,14 @@ public static class FeatureExtractor
     /// <summary>
     /// Returns ([Count, D] fp32 features, [Count] int64 labels), both on the CPU and owned by the caller.
     /// <paramref name="limit"/> &gt; 0 uses only the first records (quick monitoring). <paramref name="threads"/> ≤ 0:
-    /// as Pipeline:AugmentThreads 0 (<see cref="PipelineSettings.ResolveAugmentThreads"/>).
+    /// as Pipeline:AugmentThreads 0 (<see cref="PipelineSettings.ResolveAugmentThreads"/>). <paramref name="progress"/> is
+    /// told the images of each batch once its features are computed (on the calling thread).
     /// </summary>
     public static (Tensor Features, Tensor Labels) Extract(ShardDataset data, Func<Tensor, Tensor> features, Device device,
-        int viewSize, float[] mean, float[] std, int batchSize = 512, int limit = 0, int threads = 0, CancellationToken cancel = default)
+        int viewSize, float[] mean, float[] std, int batchSize = 512, int limit = 0, int threads = 0, CancellationToken cancel = default,
+        Action<int>? progress = null)
     {
-        var (all, labels) = ExtractMany(data, [features], device, viewSize, mean, std, batchSize, limit, threads, cancel);
+        var (all, labels) = ExtractMany(data, [features], device, viewSize, mean, std, batchSize, limit, threads, cancel, progress);
         return (all[0], labels);
     }
 
@@ -31,7 +33,8 @@ public static class FeatureExtractor
     /// Returns one feature tensor per network, in order, and the labels; all owned by the caller.
     /// </summary>
     public static (Tensor[] Features, Tensor Labels) ExtractMany(ShardDataset data, IReadOnlyList<Func<Tensor, Tensor>> networks, Device device,
-        int viewSize, float[] mean, float[] std, int batchSize = 512, int limit = 0, int threads = 0, CancellationToken cancel = default)
+        int viewSize, float[] mean, float[] std, int batchSize = 512, int limit = 0, int threads = 0, CancellationToken cancel = default,
+        Action<int>? progress = null)
     {
         int count = limit > 0 ? Math.Min(limit, data.Count) : data.Count;
         int per = 3 * viewSize * viewSize;
@@ -59,6 +62,7 @@ public static class FeatureExtractor
                 // Copying the features to the CPU synchronises with the device: evaluation only, not the step.
                 for (int k = 0; k < networks.Count; k++)
                     parts[k].Add(networks[k](x).to(CPU).MoveToOuterDisposeScope());
+                progress?.Invoke(n);
             }, cancel);
             return (parts.Select(p => torch.cat(p, 0)).ToArray(), torch.tensor(labels));
         }

@@ -36,4 +36,7 @@ public interface ITrainingPorts : IDisposable
 
     /// <summary>Where evaluations made during the run (periodic kNN) are reported; ports without any ignore it.</summary>
     void ObserveEvaluations(IEvaluationObserver observer) { }
+
+    /// <summary>Where <see cref="Finish"/> reports its progress and each network's result; ports without an evaluation ignore it.</summary>
+    void ObserveFinalEvaluation(IFinalEvaluationObserver observer) { }
 }

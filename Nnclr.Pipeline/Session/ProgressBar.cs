@@ -32,15 +32,21 @@ public sealed class ProgressBar
         var elapsed = _clock.Elapsed;
         if (_firstStep < 0) (_firstStep, _firstTime) = (m.Step, elapsed);
         double fraction = _total > 0 ? Math.Clamp(m.Step / (double)_total, 0, 1) : 0;
-        int full = (int)Math.Round(fraction * Cells);
         long done = m.Step - _firstStep;
         string eta = done > 0 && m.Step < _total ? Clock(TimeSpan.FromSeconds((elapsed - _firstTime).TotalSeconds / done * (_total - m.Step))) : "--:--";
         _line.Clear();
-        _line.Append("\r\u001b[2K[").Append('█', full).Append('░', Cells - full).Append(']');
+        AppendBar(_line, fraction);
         _line.Append(CultureInfo.InvariantCulture, $" {fraction * 100,3:F0}% step {m.Step}/{_total} epoch {m.Epoch} | {Clock(elapsed)} elapsed, ETA {eta}");
         _line.Append(CultureInfo.InvariantCulture, $" | {m.ImagesPerSecond:N0} img/s | loss {m.Loss:F4} | nn-acc {m.NnAccuracy:P1}");
         if (double.IsFinite(m.OnlineTop1)) _line.Append(CultureInfo.InvariantCulture, $" | online top-1 {m.OnlineTop1:P1}");
         return _line.ToString();
+    }
+
+    /// <summary>Carriage return, clear line, then "[██████░░░░]" filled to <paramref name="fraction"/> (0–1).</summary>
+    public static void AppendBar(StringBuilder line, double fraction)
+    {
+        int full = (int)Math.Round(Math.Clamp(fraction, 0, 1) * Cells);
+        line.Append("\r\u001b[2K[").Append('█', full).Append('░', Cells - full).Append(']');
     }
 
     /// <summary>"mm:ss", or "h:mm:ss" from an hour.</summary>

@@ -17,8 +17,8 @@ internal static partial class SessionLog
     [LoggerMessage(3, LogLevel.Information, "checkpoint written: step {step}, data at {cursor}{final_note}", EventName = "checkpoint")]
     public static partial void CheckpointWritten(ILogger logger, long step, string cursor, string final_note);
 
-    [LoggerMessage(4, LogLevel.Information, "stop requested: finishing the current step and writing a checkpoint", EventName = "stopping")]
-    public static partial void Stopping(ILogger logger);
+    [LoggerMessage(4, LogLevel.Information, "stop requested: {action}", EventName = "stopping")]
+    public static partial void Stopping(ILogger logger, string action);
 
     [LoggerMessage(5, LogLevel.Information, "run {status} after {steps} steps in {elapsed_s:F1} s ({images_per_s:F0} img/s); bottleneck {bottleneck}", EventName = "finished")]
     public static partial void Finished(ILogger logger, string status, long steps, double elapsed_s, double images_per_s, string bottleneck);
@@ -34,4 +34,7 @@ internal static partial class SessionLog
 
     [LoggerMessage(10, LogLevel.Information, "{phase} done in {elapsed_s:F1} s", EventName = "phase_done")]
     public static partial void PhaseDone(ILogger logger, string phase, double elapsed_s);
+
+    [LoggerMessage(11, LogLevel.Information, "final evaluation: {images_done}/{images_total} images through {networks}, {images_per_s:F1} img/s, ETA {eta_s:F0} s", EventName = "eval_progress")]
+    public static partial void EvalProgress(ILogger logger, string networks, long images_done, long images_total, double images_per_s, double eta_s);
 }

@@ -50,6 +50,8 @@ public sealed class TrainingPorts : ITrainingPorts
     private readonly ILogger _log;
     // Told about each periodic kNN (metrics.jsonl, TensorBoard, meters, heartbeat); null until the run sets it.
     private volatile IEvaluationObserver? _evaluations;
+    // Told the final evaluation's progress and each network's result; null until the run sets it.
+    private IFinalEvaluationObserver? _final;
 
     public IBatchSource Source => _source;
     public IViewAugmenter Augmenter { get; }
@@ -109,7 +111,7 @@ public sealed class TrainingPorts : ITrainingPorts
         StepsPerEpoch = _train.Count / batch;
         if (StepsPerEpoch == 0)
             throw new ConfigurationException($"Optim:BatchSize {batch} is larger than the training split ({_train.Count} images in {dataDir})");
-        _trainer = ConfigMapping.CreateTrainer(cfg, StepsPerEpoch, _device);
+        _trainer = ConfigMapping.CreateTrainer(cfg, StepsPerEpoch, _device, comm);
         // solo-learn's online linear accuracy on labelled training data (attached before a resume restores its state).
         if (cfg.Eval.OnlineLinear && _train.Manifest.FindSplit(cfg.Data.TrainSplit) is { Labelled: true })
             _trainer.AttachProbe(new OnlineLinearProbe(((IBackbone)_trainer.Backbone).FeatureDim, _train.Classes.Count,
@@ -191,30 +193,51 @@ public sealed class TrainingPorts : ITrainingPorts
                 // Monitoring only: a failed periodic evaluation is reported, training goes on.
                 _log.LogWarning("kNN after epoch {epoch} failed: {error}", epoch + 1, e.Message);
             }
+            finally
+            {
+                // Its batches' activations are not what the training steps reuse: back to the kernel (issue #21: RSS
+                // after a periodic kNN returns to the training footprint).
+                NativeAllocator.Current.ReleaseFreeMemory();
+            }
         }, CancellationToken.None);
     }
 
     public void ObserveEvaluations(IEvaluationObserver observer) => _evaluations = observer;
+
+    public void ObserveFinalEvaluation(IFinalEvaluationObserver observer) => _final = observer;
 
     public IReadOnlyDictionary<string, double> Finish(PipelineResult result, CancellationToken stop)
     {
         var final = new Dictionary<string, double>();
         WaitForPeriodic(stop);
         if (result.Stopped || _knn is null) return final; // a stop request must end promptly: no evaluation; no labels: no kNN
+        _final?.Planned(_knn.Images());
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         _evalNet.CopyFrom(_trainer.Backbone);
-        // The random-init baseline goes through the same pass over the images as the trained network.
+        // The random-init baseline goes through the same pass over the images as the trained network; each network's
+        // result is reported as soon as it is classified.
         using var fresh = _cfg.Eval.Baseline ? ConfigMapping.CreateFeatureNetwork(_cfg, _device) : null;
-        var results = _knn.EvaluateMany(fresh is null ? [_evalNet.Features] : [_evalNet.Features, fresh.Features], _device, cancel: stop);
-        var (top1, top5) = results[0];
-        final["knn_top1"] = Math.Round(100 * top1, 2);
-        final["knn_top5"] = Math.Round(100 * top5, 2);
-        if (fresh is not null)
+        double trainedTop1 = double.NaN;
+        void Done(int network, (double Top1, double Top5) r)
         {
-            var (b1, b5) = results[1];
-            final["knn_top1_random_init"] = Math.Round(100 * b1, 2);
-            final["knn_top5_random_init"] = Math.Round(100 * b5, 2);
-            final["knn_top1_gain_points"] = Math.Round(100 * (top1 - b1), 2);
+            var values = new Dictionary<string, double>();
+            if (network == 0)
+            {
+                trainedTop1 = r.Top1;
+                values["knn_top1"] = Math.Round(100 * r.Top1, 2);
+                values["knn_top5"] = Math.Round(100 * r.Top5, 2);
+            }
+            else
+            {
+                values["knn_top1_random_init"] = Math.Round(100 * r.Top1, 2);
+                values["knn_top5_random_init"] = Math.Round(100 * r.Top5, 2);
+                values["knn_top1_gain_points"] = Math.Round(100 * (trainedTop1 - r.Top1), 2);
+            }
+            foreach (var (name, value) in values) final[name] = value;
+            _final?.NetworkDone(network == 0 ? "trained" : "random_init", values, watch.Elapsed.TotalSeconds);
         }
+        _knn.EvaluateMany(fresh is null ? [_evalNet.Features] : [_evalNet.Features, fresh.Features], _device, cancel: stop,
+            progress: n => _final?.Advanced(fresh is null ? "trained" : "trained,random_init", n), done: Done);
         return final;
     }
 

@@ -71,7 +71,9 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
             return o with { Device = ports.Device };
         }
         using var pipeline = new TrainingPipeline(settings, ports.Source, ports.Augmenter, ports.Trainer, ports.Checkpoints, observers);
-        using var onStop = stop.Register(() => SessionLog.Stopping(logger));
+        // What a stop request does depends on the phase: the log line says which.
+        string stopAction = "finishing the current step and writing a checkpoint";
+        using var onStop = stop.Register(() => SessionLog.Stopping(logger, Volatile.Read(ref stopAction)));
         PipelineResult result;
         try
         {
@@ -84,26 +86,31 @@ public sealed class TrainingSession(Func<TrainingConfig, ITrainingPorts> portsFa
         }
         IReadOnlyDictionary<string, double> final;
         bool stopped = result.Stopped;
+        Volatile.Write(ref stopAction, "abandoning the final evaluation; " + (result.LastCheckpoint is { } written
+            ? $"the checkpoint of step {written.Step} is on disk" : "no checkpoint was written") + "; the results known so far are kept");
         heartbeat.SetState("evaluating");
         var finishing = System.Diagnostics.Stopwatch.StartNew();
         metrics.EndLine();
+        // Progress and each network's result as soon as it is known (the trained one's also goes to metrics.jsonl).
+        var evaluation = new FinalEvaluationProgress(logger, progress, observers, result.Steps, result.Cursor.Epoch);
+        ports.ObserveFinalEvaluation(evaluation);
         SessionLog.PhaseStarted(logger, "final evaluation");
         try
         {
             final = ports.Finish(result, stop);
+            evaluation.Complete(final, finishing.Elapsed.TotalSeconds);
             SessionLog.PhaseDone(logger, "final evaluation", finishing.Elapsed.TotalSeconds);
-            if (final.TryGetValue("knn_top1", out var top1))
-                observers.OnEvaluation(new EvaluationResult("knn", "final", result.Steps, result.Cursor.Epoch, top1 / 100,
-                    final.TryGetValue("knn_top5", out var top5) ? top5 / 100 : double.NaN, finishing.Elapsed.TotalSeconds));
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // SIGTERM during the final evaluation: the checkpoints are on disk; the evaluation is abandoned.
-            final = new Dictionary<string, double>();
+            // SIGTERM during the final evaluation: the checkpoints are on disk; the evaluation is abandoned, the networks done are kept.
+            evaluation.EndLine();
+            final = new Dictionary<string, double>(evaluation.Results);
             stopped = true;
         }
         catch (Exception e)
         {
+            evaluation.EndLine();
             var message = $"final evaluation failed: {e.Message}";
             SessionLog.Failed(logger, message);
             return End(new SessionOutcome("failed", message, result, result.Report, null));

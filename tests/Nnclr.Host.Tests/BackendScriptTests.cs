@@ -146,4 +146,32 @@ public sealed class BackendScriptTests
         Assert.Equal(2, code);
         Assert.EndsWith("[nnclr] error: NNCLR_TORCH_BACKEND must be cpu, cuda or external (got 'rocm')\n", stderr);
     }
+
+    /// <summary>Issue #28 point 6: the launcher's build log is the clone's own (obj/nnclr-build.log), not a shared /tmp file two clones race on.</summary>
+    [Fact]
+    public async Task Launcher_BuildFails_ShowsTheLogKeptInTheClonesObjFolder()
+    {
+        using var m = new FakeMachine();
+        var clone = Directory.CreateTempSubdirectory("nnclr-clone-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(Root, "nnclr"), Path.Combine(clone, "nnclr"));
+            Directory.CreateDirectory(Path.Combine(clone, "scripts"));
+            File.Copy(Path.Combine(Root, "scripts", "backend.sh"), Path.Combine(clone, "scripts", "backend.sh"));
+            Directory.CreateDirectory(Path.Combine(clone, "obj"));
+            File.WriteAllText(Path.Combine(clone, "obj", ".nnclr-setup-ok"), ""); // set-up done (the check also needs this machine's libstdc++)
+            var dotnet = Path.Combine(m.BinDir, "dotnet");
+            File.WriteAllText(dotnet, $"#!/bin/sh\necho \"fake build error in $PWD\"\nexit 1\n");
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dotnet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var env = m.Environment(("NNCLR_TORCH_BACKEND", "cpu"));
+            env["PATH"] = m.BinDir + ":" + Environment.GetEnvironmentVariable("PATH");
+
+            var (code, _, stderr) = await FakeMachine.Bash($"bash '{Path.Combine(clone, "nnclr")}' doctor", clone, env);
+
+            Assert.Equal(1, code);
+            Assert.Contains("fake build error", stderr);
+            Assert.Contains("fake build error", File.ReadAllText(Path.Combine(clone, "obj", "nnclr-build.log")));
+        }
+        finally { Directory.Delete(clone, recursive: true); }
+    }
 }

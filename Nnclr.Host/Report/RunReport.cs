@@ -47,6 +47,8 @@ public static class RunReport
             Save("loss.png", "Training loss", Line(steps, iv.Select(i => i.Loss), "step", "loss"));
             Save("lr.png", "Learning rate", Line(steps, iv.Select(i => i.LearningRate), "step", "learning rate"));
             Save("nn_acc.png", "Nearest-neighbour accuracy (support set label = sample label)", Line(steps, iv.Select(i => 100 * i.NnAccuracy), "step", "NN accuracy (%)"));
+            if (iv.Any(i => i.OnlineTop1 is { } o && double.IsFinite(o)))
+                Save("online_top1.png", "Online linear top-1 (training batches, view 1, detached features)", Line(steps, iv.Select(i => 100 * (i.OnlineTop1 ?? double.NaN)), "step", "online linear top-1 (%)"));
         }
         double lastStep = Math.Max(steps.LastOrDefault(), record.Evaluations.Select(e => (double)e.Step).DefaultIfEmpty(0).Max());
         if (record.Evaluations.Count > 0) Save("knn.png", "kNN top-1 on the test split", Knn(record, lastStep));

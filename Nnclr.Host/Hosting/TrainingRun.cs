@@ -91,8 +91,9 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
             RunFacts.Write(w, withLibTorch: device is not null);
             if (device is not null) w.WriteString("device", device);
             w.WriteNumber("world_size", worldSize);
-            w.WriteString("dataset", cfg.Data.Dataset);
-            w.WriteString("data_dir", DatasetLocator.DirectoryFor(cfg.Data));
+            DatasetFacts.Write(w, DatasetLocator.DirectoryFor(cfg.Data), cfg.Data.Dataset);
+            // The OS's peak resident set of this process (VmHWM): training and evaluation, libtorch included.
+            w.WriteNumber("rss_peak_mb", Nnclr.Pipeline.Metrics.ProcessMemory.Mb(Nnclr.Pipeline.Metrics.ProcessMemory.Read().Peak));
             if (result is not null)
             {
                 w.WriteNumber("steps", result.Steps);

@@ -12,10 +12,10 @@ public sealed class RunRecord
 {
     /// <summary>One log interval.</summary>
     public sealed record Interval(long Step, DateTimeOffset Time, double Loss, double LearningRate, double NnAccuracy, double ImagesPerSecond,
-        string? Bottleneck, IReadOnlyDictionary<string, double> StageBusy, double RssMb, double ManagedMb);
+        string? Bottleneck, IReadOnlyDictionary<string, double> StageBusy, double RssMb, double ManagedMb, double RssPeakMb = double.NaN);
 
-    /// <summary>One evaluation (top-1 in %).</summary>
-    public sealed record Evaluation(string Kind, string Phase, long Step, double Top1, double? Top5);
+    /// <summary>One evaluation (top-1 in %), with the resident set at its end and the peak so far (NaN in older lines).</summary>
+    public sealed record Evaluation(string Kind, string Phase, long Step, double Top1, double? Top5, double RssMb = double.NaN, double RssPeakMb = double.NaN);
 
     public required string RunDir { get; init; }
     public required IReadOnlyList<Interval> Intervals { get; init; }
@@ -60,7 +60,8 @@ public sealed class RunRecord
         {
             if (ev.GetString() != "eval") return;
             string kind = Str(r, "kind") ?? "knn";
-            if (Num(r, kind + "_top1") is { } top1) evaluations.Add(new Evaluation(kind, Str(r, "phase") ?? "", step, top1, Num(r, kind + "_top5")));
+            if (Num(r, kind + "_top1") is { } top1)
+                evaluations.Add(new Evaluation(kind, Str(r, "phase") ?? "", step, top1, Num(r, kind + "_top5"), Num(r, "rss_mb") ?? double.NaN, Num(r, "rss_peak_mb") ?? double.NaN));
             return;
         }
         var busy = new Dictionary<string, double>();
@@ -69,7 +70,8 @@ public sealed class RunRecord
                 if (p.Value.TryGetDouble(out var v)) busy[p.Name] = v;
         var time = r.TryGetProperty("time", out var t) && t.TryGetDateTimeOffset(out var when) ? when : DateTimeOffset.MinValue;
         intervals.Add(new Interval(step, time, Num(r, "loss") ?? double.NaN, Num(r, "lr") ?? double.NaN, Num(r, "nn_acc") ?? double.NaN,
-            Num(r, "images_per_s") ?? double.NaN, Str(r, "bottleneck"), busy, Num(r, "rss_mb") ?? double.NaN, Num(r, "managed_mb") ?? double.NaN));
+            Num(r, "images_per_s") ?? double.NaN, Str(r, "bottleneck"), busy, Num(r, "rss_mb") ?? double.NaN, Num(r, "managed_mb") ?? double.NaN,
+            Num(r, "rss_peak_mb") ?? double.NaN));
     }
 
     private static double? Num(JsonElement r, string name) => r.TryGetProperty(name, out var v) && v.TryGetDouble(out var d) ? d : null;

@@ -53,7 +53,7 @@ public static class RunReport
             Save("images_per_s.png", "Training throughput", Line(steps, iv.Select(i => i.ImagesPerSecond), "step", "images/s"));
             if (iv.Any(i => i.StageBusy.Count > 0)) Save("stage_busy.png", "Each stage's busy share per log interval", StageBusy(iv, steps));
             if (iv.Any(i => i.Bottleneck is not null)) Save("bottleneck.png", "Bottleneck over time", BottleneckTimeline(iv, steps));
-            Save("memory.png", "Process memory", Memory(iv, steps));
+            Save("memory.png", "Process memory (training intervals, then each evaluation's end)", Memory(iv, steps, record.Evaluations));
         }
         var html = Path.Combine(dir, "report.html");
         File.WriteAllText(html, Html(record, dir, charts), new UTF8Encoding(false));
@@ -137,15 +137,27 @@ public static class RunReport
         return plot;
     }
 
-    private static Plot Memory(IReadOnlyList<RunRecord.Interval> iv, double[] steps)
+    private static Plot Memory(IReadOnlyList<RunRecord.Interval> iv, double[] steps, IReadOnlyList<RunRecord.Evaluation> evaluations)
     {
         var plot = new Plot();
-        foreach (var (name, pick) in new (string, Func<RunRecord.Interval, double>)[] { ("resident (RSS)", i => i.RssMb), ("managed heap", i => i.ManagedMb) })
+        foreach (var (name, pick) in new (string, Func<RunRecord.Interval, double>)[]
+                 { ("resident (RSS)", i => i.RssMb), ("peak resident (VmHWM)", i => i.RssPeakMb), ("managed heap", i => i.ManagedMb) })
         {
             var (x, y) = Finite(steps, iv.Select(pick).ToArray());
+            if (x.Length == 0) continue;
             var line = plot.Add.ScatterLine(x, y);
             line.LegendText = name;
             line.LineWidth = 2;
+        }
+        // Evaluations (periodic and final kNN) as points at their step: resident and peak at their end.
+        foreach (var (name, pick) in new (string, Func<RunRecord.Evaluation, double>)[] { ("RSS after an evaluation", e => e.RssMb), ("peak after an evaluation", e => e.RssPeakMb) })
+        {
+            var (x, y) = Finite(evaluations.Select(e => (double)e.Step).ToArray(), evaluations.Select(pick).ToArray());
+            if (x.Length == 0) continue;
+            var points = plot.Add.Scatter(x, y);
+            points.LineWidth = 0;
+            points.MarkerSize = 9;
+            points.LegendText = name;
         }
         plot.XLabel("step");
         plot.YLabel("MiB");
@@ -176,6 +188,12 @@ public static class RunReport
         {
             foreach (var key in new[] { "status", "preset", "dataset", "device", "steps", "epoch", "elapsed_s", "final_loss", "final_nn_acc", "started_at", "finished_at", "version", "commit", "libtorch", "host", "error" })
                 if (s.TryGetProperty(key, out var v)) Row(sb, key, Scalar(v));
+            if (s.TryGetProperty("dataset_read", out var ds) && ds.ValueKind == JsonValueKind.Object)
+                Row(sb, "dataset read", $"{Scalar(ds.GetProperty("dir"))}: " +
+                    string.Join(", ", ds.GetProperty("records").EnumerateObject().Select(p => $"{p.Name} {p.Value.GetInt64().ToString("N0", inv)}")) +
+                    $" records, {Scalar(ds.GetProperty("classes"))} classes, {Scalar(ds.GetProperty("codec"))} {Scalar(ds.GetProperty("height"))}×{Scalar(ds.GetProperty("width"))}" +
+                    $", manifest sha256 {Scalar(ds.GetProperty("manifest_sha256"))[..12]}…");
+            if (s.TryGetProperty("rss_peak_mb", out var peak)) Row(sb, "peak resident memory (MiB)", Scalar(peak));
             if (s.TryGetProperty("final_eval", out var fe) && fe.ValueKind == JsonValueKind.Object)
                 foreach (var p in fe.EnumerateObject()) Row(sb, p.Name, Scalar(p.Value));
             if (s.TryGetProperty("stages", out var st) && st.TryGetProperty("bottleneck", out var b)) Row(sb, "bottleneck (whole run)", Scalar(b));

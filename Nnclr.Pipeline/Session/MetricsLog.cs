@@ -96,6 +96,10 @@ public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDispos
                 w.WriteNumber(r.Kind + "_top1", Math.Round(100 * r.Top1, 2));
                 if (double.IsFinite(r.Top5)) w.WriteNumber(r.Kind + "_top5", Math.Round(100 * r.Top5, 2));
                 w.WriteNumber("seconds", Math.Round(r.Seconds, 2));
+                // Memory at the end of the evaluation, and the peak so far (which includes it).
+                var (resident, peak) = ProcessMemory.Read();
+                w.WriteNumber("rss_mb", ProcessMemory.Mb(resident));
+                w.WriteNumber("rss_peak_mb", ProcessMemory.Mb(peak));
             }));
             _tensorBoard?.AddScalar($"eval/{r.Kind}_top1", 100 * r.Top1, r.Step);
             if (double.IsFinite(r.Top5)) _tensorBoard?.AddScalar($"eval/{r.Kind}_top5", 100 * r.Top5, r.Step);
@@ -146,7 +150,10 @@ public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDispos
             }
             // Memory, for spotting leaks in long runs: resident set, managed heap, and the TorchSharp tensors alive on
             // this thread (OnInterval runs on the train thread, the one that creates the step's tensors).
-            w.WriteNumber("rss_mb", Math.Round(Environment.WorkingSet / 1048576.0, 1));
+            // rss_mb: the OS's resident set now (VmRSS), rss_peak_mb: its peak so far (VmHWM), libtorch's memory included.
+            var (resident, peak) = ProcessMemory.Read();
+            w.WriteNumber("rss_mb", ProcessMemory.Mb(resident));
+            w.WriteNumber("rss_peak_mb", ProcessMemory.Mb(peak));
             w.WriteNumber("managed_mb", Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1));
             w.WriteNumber("live_tensors", TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
             w.WriteEndObject();

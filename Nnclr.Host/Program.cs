@@ -17,7 +17,7 @@ public static class Program
         // signal and end cleanly; a second signal, or any signal to a command that does not check it, terminates the
         // process as before. `train` hands the token to its host, whose console lifetime reacts to the same signals.
         using var cts = new CancellationTokenSource();
-        bool checksCancellation = command.Name is "train" or "eval knn" or "eval linear" or "bench pipeline"
+        bool checksCancellation = command.Name is "train" or "finetune" or "eval knn" or "eval linear" or "bench pipeline"
             || (command.Name == "ingest" && cliArgs.Positionals.FirstOrDefault() == "folder");
         void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
         {

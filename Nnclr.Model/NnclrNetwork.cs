@@ -33,11 +33,16 @@ public sealed class NnclrNetwork : Module
     public Sequential Predictor => predictor;
 
     /// <summary>One view through all three parts: (z, p) in the input's dtype.</summary>
-    public (Tensor Z, Tensor P) Forward(Tensor images)
+    public (Tensor Z, Tensor P) Forward(Tensor images) => Forward(images, out _);
+
+    /// <summary>As <see cref="Forward(Tensor)"/>, also handing out the backbone's features (the same computation, no extra pass).</summary>
+    public (Tensor Z, Tensor P) Forward(Tensor images, out Tensor features)
     {
         using var scope = torch.NewDisposeScope();
-        var z = projector.call(backbone.call(images));
+        var h = backbone.call(images);
+        var z = projector.call(h);
         var p = predictor.call(z);
+        features = h.MoveToOuterDisposeScope();
         return (z.MoveToOuterDisposeScope(), p.MoveToOuterDisposeScope());
     }
 

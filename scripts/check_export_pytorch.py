@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Loads an `nnclr export` ResNet file into PyTorch with load_state_dict(strict=True) and prints its features of a
 seeded input. Needs only torch (no torchvision, no safetensors package): the safetensors file is parsed here and the
-network is a copy of torchvision's ResNet layout (same module names), with fc replaced by Identity.
+network is a copy of torchvision's ResNet layout (same module names), with fc replaced by Identity — or, for an
+`nnclr finetune` export (fc.weight / fc.bias present), by a Linear of the head's size, so backbone and head load
+strictly and the printed values are class scores.
 
   /usr/bin/python3 scripts/check_export_pytorch.py model.safetensors
 """
@@ -104,7 +106,10 @@ ARCHS = {"resnet18": (BasicBlock, [2, 2, 2, 2]), "resnet34": (BasicBlock, [3, 4,
 state, meta = load_safetensors(sys.argv[1])
 block, layers = ARCHS[meta["architecture"]]
 model = ResNet(block, layers, cifar_stem=meta.get("stem") == "cifar")
-model.fc = nn.Identity()
+if "fc.weight" in state:
+    model.fc = nn.Linear(state["fc.weight"].shape[1], state["fc.weight"].shape[0])
+else:
+    model.fc = nn.Identity()
 model.load_state_dict(state, strict=True)
 model.eval()
 size = int(meta["input_size"])

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Nnclr.Data.Files;
+namespace Nnclr.Data;
 
 /// <summary>
 /// What a path is on the file system, following symlinks. .NET reports a FIFO, socket or device as an ordinary

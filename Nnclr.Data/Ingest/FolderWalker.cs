@@ -1,4 +1,3 @@
-using Nnclr.Data.Files;
 
 namespace Nnclr.Data.Ingest;
 

@@ -1,3 +1,4 @@
+using Nnclr.Data;
 using Nnclr.Data.Ingest;
 using Nnclr.Data.Shards;
 using Nnclr.Host.Cli;
@@ -64,6 +65,10 @@ public sealed class IngestCommand : ICliCommand
         var progress = new StderrProgress("ingest");
         try
         {
+            if (kind is not ("cifar10" or "cifar100" or "folder" or "stl10" or "demo"))
+                throw new CliException($"unknown source kind '{kind}'; choose cifar10, cifar100, stl10, folder or demo");
+            // One writer per dataset folder: a second ingest into it is refused at once, naming the first.
+            using var folderLock = FolderLock.Acquire(outDir, $"nnclr ingest {kind}");
             switch (kind)
             {
                 case "cifar10" or "cifar100":

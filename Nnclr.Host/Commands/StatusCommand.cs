@@ -1,3 +1,4 @@
+using Nnclr.Model;
 using System.Globalization;
 using System.Text.Json;
 using Nnclr.Host.Cli;
@@ -55,6 +56,7 @@ public sealed class StatusCommand : ICliCommand
             ? $" (pid {s.Pid} alive, heartbeat {h.HeartbeatAgeSeconds:F0} s ago{(h.Responsive ? "" : ", NOT RESPONDING")})"
             : $" (pid {s.Pid} on {s.Host} not running)";
         lines.Add(("state", h.State + process));
+        lines.Add(("lock", LockText(h.RunDir)));
         if (s is not null)
         {
             lines.Add(("step", string.Format(inv, "{0} / {1} ({2:F1} %), epoch {3}", s.Step, s.TotalSteps, s.TotalSteps > 0 ? 100.0 * s.Step / s.TotalSteps : 0, s.Epoch)));
@@ -77,6 +79,14 @@ public sealed class StatusCommand : ICliCommand
         return string.Concat(lines.Select(l => $"{l.Item1,-11} {l.Item2}\n"));
     }
 
+    /// <summary>Who holds the run directory's lock: "held by pid … (nnclr train), since …", or free.</summary>
+    public static string LockText(string runDir)
+    {
+        var (held, holder) = new RunDirectory(runDir).LockHolder();
+        return held ? $"held by {holder?.ToString() ?? "a process that has not written its name yet"}"
+            : holder is null ? "free" : $"free (last held by {holder}, which ended without releasing its record)";
+    }
+
     /// <summary>The --json view: the heartbeat's fields plus the judgement (state, alive, responsive, healthy).</summary>
     public static string ToJson(RunHealth h)
     {
@@ -89,6 +99,7 @@ public sealed class StatusCommand : ICliCommand
             w.WriteBoolean("alive", h.Alive);
             w.WriteBoolean("responsive", h.Responsive);
             w.WriteBoolean("healthy", h.Healthy);
+            w.WriteString("lock", LockText(h.RunDir));
             if (h.HeartbeatAgeSeconds is { } age) w.WriteNumber("heartbeat_age_s", Math.Round(age, 1));
             if (h.Status is { } s)
             {

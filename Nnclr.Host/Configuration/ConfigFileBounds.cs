@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Nnclr.Data.Files;
+using Nnclr.Data;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 

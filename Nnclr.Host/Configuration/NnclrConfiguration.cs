@@ -59,14 +59,24 @@ public static class NnclrConfiguration
         Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml";
 
     /// <summary>NNCLR_Section__Key=value → "Section:Key" = value (other variables are ignored).</summary>
+    /// <summary>Two variables naming one setting (they differ only in case) are a <see cref="ConfigurationException"/> naming both.</summary>
     public static IEnumerable<KeyValuePair<string, string?>> FromEnvironment(IDictionary environment)
     {
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var result = new List<KeyValuePair<string, string?>>();
         foreach (DictionaryEntry e in environment)
         {
             var name = (string)e.Key;
             if (!name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase) || !name.Contains("__", StringComparison.Ordinal)) continue;
-            yield return new(name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal), (string?)e.Value);
+            var key = name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal);
+            if (!seen.TryAdd(key, name))
+            {
+                var (a, b) = string.CompareOrdinal(seen[key], name) < 0 ? (seen[key], name) : (name, seen[key]);
+                throw new ConfigurationException($"environment variables {a} and {b} both set {a[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal)} (names differ only in case); unset one");
+            }
+            result.Add(new(key, (string?)e.Value));
         }
+        return result;
     }
 
     /// <summary>Binds every section (unknown keys are errors), with DataAnnotations, cross-field rules and ValidateOnStart.</summary>

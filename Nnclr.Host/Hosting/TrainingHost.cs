@@ -1,3 +1,5 @@
+using Nnclr.Data;
+using Nnclr.Model;
 using System.Collections;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
@@ -44,7 +46,16 @@ public static class TrainingHost
         }
         using (host)
         {
-            // The run directory: refused when it holds another run, unless --resume (matching) or --force (moved aside).
+            // The run directory: locked for the run's life (a second train there is refused at once), then refused when
+            // it holds another run, unless --resume (matching) or --force (moved aside).
+            FolderLock runLock;
+            try { runLock = new RunDirectory(host.Services.GetRequiredService<ResolvedConfig>().RunDir).Lock("nnclr train"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"nnclr train: {e.Message}");
+                return ExitCodes.RunFailed;
+            }
+            using var held = runLock;
             try
             {
                 // Data parallel: rank 0 alone owns the run directory (the others never move, create nor check its files).

@@ -115,6 +115,7 @@ public sealed class TrainingRun(ResolvedConfig config, Func<TrainingConfig, ITra
                 w.WriteStartObject("final_eval");
                 foreach (var (name, value) in final) w.WriteNumber(name, value);
                 w.WriteEndObject();
+                Report.EvaluationTable.Write(w, Report.EvaluationTable.FromFinalEval(final));
             }
             if (report is not null)
             {

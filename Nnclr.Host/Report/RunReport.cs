@@ -206,6 +206,14 @@ public static class RunReport
         Row(sb, "log intervals", r.Intervals.Count.ToString(inv));
         Row(sb, "evaluations", string.Join(", ", r.Evaluations.Select(e => string.Format(inv, "{0} {1} step {2}: {3:F2} %", e.Kind, e.Phase, e.Step, e.Top1))));
         sb.Append("</table>\n");
+        if (r.Summary is { } summary && Report.EvaluationTable.Read(summary) is { Count: > 0 } evaluation)
+        {
+            sb.Append("<h2>Evaluation (test split, top-1/top-5 in %)</h2>\n<table><tr><th>protocol</th><th>labels</th><th>network</th><th>top-1</th><th>top-5</th></tr>");
+            foreach (var e in evaluation)
+                sb.Append("<tr><td>").Append(E(e.Protocol)).Append("</td><td>").Append(E(e.Labels)).Append("</td><td>").Append(E(e.Network))
+                  .Append("</td><td>").Append(e.Top1.ToString("F2", inv)).Append("</td><td>").Append(e.Top5 is { } t5 ? t5.ToString("F2", inv) : "-").Append("</td></tr>");
+            sb.Append("</table>\n");
+        }
         foreach (var (title, file) in charts)
         {
             var png = Convert.ToBase64String(File.ReadAllBytes(Path.Combine(dir, file)));

@@ -1,7 +1,7 @@
 namespace Nnclr.Model;
 
 /// <summary>Counts of correct top-1 and top-5 predictions from class scores.</summary>
-internal static class TopKAccuracy
+public static class TopKAccuracy
 {
     /// <summary>(top-1 hits, top-5 hits) of <paramref name="scores"/> [B, C] against <paramref name="targets"/> [B]; one host sync.</summary>
     public static (long Top1, long Top5) Count(Tensor scores, Tensor targets)

@@ -8,7 +8,7 @@ namespace Nnclr.Model;
 /// <summary>
 /// BatchNorm for 2-D ([N, C]) and 4-D ([N, C, H, W]) inputs with PyTorch's parameter and buffer names.
 /// Statistics and affine parameters stay fp32; a bf16 input is normalised in fp32 and cast back. With
-/// <see cref="Collectives"/> set to more than one rank (SyncBatchNorm, Model:SyncBatchNorm), training-mode batch
+/// <see cref="Ranks"/> set to more than one rank (SyncBatchNorm, Model:SyncBatchNorm), training-mode batch
 /// statistics are those of every rank's batch together (global BN), forward and backward.
 /// </summary>
 public sealed class BatchNormLayer : Module<Tensor, Tensor>
@@ -42,17 +42,17 @@ public sealed class BatchNormLayer : Module<Tensor, Tensor>
     /// The ranks whose batches share the statistics in training mode; null or one rank: this batch's own (PyTorch's
     /// BatchNorm, unchanged). Every rank's batch must have the same number of rows.
     /// </summary>
-    internal ICollectives? Collectives { get; set; }
+    internal RankContext? Ranks { get; set; }
 
     public override Tensor forward(Tensor input)
     {
         if (training)
             using (torch.no_grad()) num_batches_tracked.add_(1);
-        bool sync = training && Collectives is { WorldSize: > 1 };
+        bool sync = training && Ranks is { Collectives.WorldSize: > 1 };
         if (input.dtype == weight.dtype)
-            return sync ? SyncForward(input, Collectives!) : functional.batch_norm(input, running_mean, running_var, weight, bias, training, Momentum, Eps);
+            return sync ? SyncForward(input, Ranks!) : functional.batch_norm(input, running_mean, running_var, weight, bias, training, Momentum, Eps);
         using var wide = input.to(weight.dtype);
-        using var normed = sync ? SyncForward(wide, Collectives!) : functional.batch_norm(wide, running_mean, running_var, weight, bias, training, Momentum, Eps);
+        using var normed = sync ? SyncForward(wide, Ranks!) : functional.batch_norm(wide, running_mean, running_var, weight, bias, training, Momentum, Eps);
         return normed.to(input.dtype);
     }
 
@@ -60,16 +60,16 @@ public sealed class BatchNormLayer : Module<Tensor, Tensor>
     // squares), each sum all-reduced with gradient (RankAutograd.Sum: its backward all-reduces the gradient, which is
     // what PyTorch's SyncBatchNorm backward does with sum_dy and sum_dy_xmu). Running statistics get the global mean
     // and unbiased variance, the same on every rank.
-    private Tensor SyncForward(Tensor x, ICollectives collectives)
+    private Tensor SyncForward(Tensor x, RankContext ranks)
     {
         using var scope = torch.NewDisposeScope();
         long channels = x.shape[1];
         long[] dims = x.dim() == 2 ? [0] : [0, 2, 3];
         long[] shape = x.dim() == 2 ? [1, channels] : [1, channels, 1, 1];
-        double count = (double)(x.numel() / channels) * collectives.WorldSize;
-        var mean = RankAutograd.Sum(x.sum(dims), collectives).div(count);
+        double count = (double)(x.numel() / channels) * ranks.Collectives.WorldSize;
+        var mean = RankAutograd.Sum(x.sum(dims), ranks).div(count);
         var centred = x - mean.view(shape);
-        var variance = RankAutograd.Sum(centred.square().sum(dims), collectives).div(count);
+        var variance = RankAutograd.Sum(centred.square().sum(dims), ranks).div(count);
         var scale = variance.add(Eps).rsqrt().mul(weight);
         var y = torch.addcmul(bias.view(shape), centred, scale.view(shape), 1);
         using (torch.no_grad())

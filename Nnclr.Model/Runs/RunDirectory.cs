@@ -72,6 +72,17 @@ public sealed class RunDirectory
     /// <summary>&lt;run-dir&gt;/report.</summary>
     public string Report => Path.Combine(Root, ReportFolder);
 
+    /// <summary>
+    /// Takes the run directory's lock (creating the directory) for the run's life: a second process training into it
+    /// is refused at once with <see cref="FolderLockedException"/> naming the holder; the kernel releases the lock when
+    /// the holder dies, so a crashed run's directory can be resumed. The lock files (<see cref="FolderLock.LockFile"/>,
+    /// <see cref="FolderLock.HolderFile"/>) are not run files: --force leaves them in place.
+    /// </summary>
+    public FolderLock Lock(string command) => FolderLock.Acquire(Root, command);
+
+    /// <summary>Whether a process holds the run directory's lock now, and who holds or last held it.</summary>
+    public (bool Held, FolderLock.Holder? Holder) LockHolder() => FolderLock.Probe(Root);
+
     /// <summary>Creates the run directory and its checkpoints folder (IOException, UnauthorizedAccessException when it cannot).</summary>
     public RunDirectory Create()
     {

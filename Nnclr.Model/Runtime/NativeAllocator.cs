@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Nnclr.Model.Runtime;
 
 /// <summary>
@@ -33,6 +35,35 @@ public sealed record NativeAllocator(string Name, string? Library, string Becaus
 
     /// <summary>True for plain glibc malloc on Linux: CPU training and evaluation run about 2x slower (README).</summary>
     public bool IsSlow => Name == "glibc" && OperatingSystem.IsLinux();
+
+    /// <summary>
+    /// Gives the allocator's free memory back to the kernel: tcmalloc's MallocExtension_ReleaseFreeMemory, glibc's
+    /// malloc_trim(0). Called after an evaluation that ran beside training, whose batches' activations the training
+    /// steps do not reuse, so the process returns to its training footprint. Returns false where neither applies.
+    /// </summary>
+    public bool ReleaseFreeMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            if (Name == "tcmalloc" && Library is not null)
+            {
+                if (!NativeLibrary.TryLoad(Library, out var handle) || !NativeLibrary.TryGetExport(handle, "MallocExtension_ReleaseFreeMemory", out var release))
+                    return false;
+                Marshal.GetDelegateForFunctionPointer<VoidFunction>(release)();
+                return true;
+            }
+            if (Name is "glibc" or "glibc-tuned") { _ = MallocTrim(0); return true; }
+        }
+        catch (DllNotFoundException) { }
+        catch (EntryPointNotFoundException) { }
+        return false;
+    }
+
+    private delegate void VoidFunction();
+
+    [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
 
     private static string ReadMaps()
     {

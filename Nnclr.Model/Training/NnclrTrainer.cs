@@ -40,6 +40,8 @@ public sealed class NnclrTrainer : IDisposable
     private readonly ScalarType _wideType;
     // The ranks this trainer steps with (world 1: SingleProcessCollectives, no collective is called).
     private readonly ICollectives _collectives;
+    // _collectives with the owner of the tensors made in backward by the collectives in the graph.
+    private readonly RankContext _ranks;
     // Images per view per step on this rank: _batchSize / WorldSize.
     private readonly int _localBatch;
     // Where this rank's rows start in the global batch: Rank × _localBatch.
@@ -52,6 +54,8 @@ public sealed class NnclrTrainer : IDisposable
     private long _step;
     // Epochs completed; saved with the state ("trainer.epochs"), so a resumed run keeps counting.
     private long _epochs;
+    // The online linear classifier on view 1's detached features (labelled data); null when off.
+    private OnlineLinearProbe? _probe;
 
     /// <summary>
     /// Builds everything from <paramref name="seed"/> and the three configuration sections; the schedule warms up for
@@ -68,6 +72,7 @@ public sealed class NnclrTrainer : IDisposable
         OptionsRules.Require(model, nnclr, optim);
         if (stepsPerEpoch < 1) throw new ArgumentException($"steps per epoch must be positive, got {stepsPerEpoch}", nameof(stepsPerEpoch));
         _collectives = collectives ?? SingleProcessCollectives.Instance;
+        _ranks = new RankContext(_collectives);
         if (OptimOptions.WorldSizeProblem(optim.BatchSize, _collectives.WorldSize) is { } split) throw new ArgumentException(split);
         int batchSize = optim.BatchSize;
         _batchSize = batchSize;
@@ -98,7 +103,7 @@ public sealed class NnclrTrainer : IDisposable
         if (_collectives.WorldSize > 1)
         {
             if (model.SyncBatchNorm)
-                foreach (var bn in _net.modules().OfType<BatchNormLayer>()) bn.Collectives = _collectives;
+                foreach (var bn in _net.modules().OfType<BatchNormLayer>()) bn.Ranks = _ranks;
             long total = parameters.Sum(p => p.Item2.numel());
             _flat = torch.zeros(total + 2, dtype: _wideType, device: device);
             long at = 0;
@@ -148,6 +153,16 @@ public sealed class NnclrTrainer : IDisposable
         _epochs = epoch + 1;
     }
 
+    /// <summary>
+    /// Trains <paramref name="probe"/> in every step from now on (solo-learn's online linear accuracy); the trainer owns
+    /// it. Attach before restoring a state: the state then holds "probe.*" too.
+    /// </summary>
+    public void AttachProbe(OnlineLinearProbe probe)
+    {
+        if (_probe is not null) throw new InvalidOperationException("an online linear probe is already attached");
+        _probe = probe;
+    }
+
     /// <summary>The learning rate of the latest update (before the first: the one it will use).</summary>
     public double CurrentLr { get; private set; }
 
@@ -176,11 +191,14 @@ public sealed class NnclrTrainer : IDisposable
         using var scope = torch.NewDisposeScope();
         _net.zero_grad();
         var x = Prepare(views);
-        var (z1, p1) = _net.Forward(x.narrow(0, 0, n));
+        var (z1, p1) = _net.Forward(x.narrow(0, 0, n), out var h1);
         var (z2, p2) = _net.Forward(x.narrow(0, n, n));
         var (nn1, idx1) = _support.Nearest(z1, _topK, _generator, _batchSize, _rowOffset);
         var (nn2, _) = _support.Nearest(z2, _topK, _generator, _batchSize, _rowOffset);
         var hits = _support.Hits(idx1, labels);
+        // The online linear probe on this rank's view-1 features, detached: nothing flows back into the backbone, and
+        // its head is not among the averaged gradients (with several ranks each trains its own copy: monitoring only).
+        var online = _probe?.Step(h1.detach(), labels)?.MoveToOuterDisposeScope();
         if (_collectives.WorldSize == 1)
         {
             var loss = NnclrLoss.Compute(nn1, p1, nn2, p2, _temperature, _loss);
@@ -189,11 +207,11 @@ public sealed class NnclrTrainer : IDisposable
             _optimizer.Step(CurrentLr);
             _support.Enqueue(z1, labels);
             _step++;
-            return new StepOutput(loss.detach().to(ScalarType.Float32).MoveToOuterDisposeScope(), hits.MoveToOuterDisposeScope());
+            return new StepOutput(loss.detach().to(ScalarType.Float32).MoveToOuterDisposeScope(), hits.MoveToOuterDisposeScope(), online);
         }
         // Every rank's predictions (with gradient) and, in one more call, view-1 embeddings, labels and neighbours.
         long d = p1.shape[1];
-        var predictions = RankAutograd.Gather(torch.cat([p1.to(_wideType), p2.to(_wideType)], 1), _collectives);
+        var predictions = RankAutograd.Gather(torch.cat([p1.to(_wideType), p2.to(_wideType)], 1), _ranks);
         var constants = new List<Tensor> { z1.detach().to(_wideType), labels.to(_wideType).unsqueeze(1) };
         bool needsNeighbours = _loss == LossVariant.Symmetric;
         if (needsNeighbours) { constants.Add(nn1); constants.Add(nn2); }
@@ -203,13 +221,14 @@ public sealed class NnclrTrainer : IDisposable
         var nn1All = needsNeighbours ? gathered.narrow(1, d + 1, d) : nn1;
         var nn2All = needsNeighbours ? gathered.narrow(1, 2 * d + 1, d) : nn2;
         var part = NnclrLoss.Compute(nn1, predictions.narrow(1, 0, d), nn2, predictions.narrow(1, d, d), _temperature, _loss, _rowOffset, nn1All, nn2All);
-        part.backward();
+        try { part.backward(); }
+        finally { _ranks.DisposeBackwardTensors(); }
         var (globalLoss, globalHits) = AverageGradients(part, hits);
         CurrentLr = _schedule.At(_step);
         _optimizer.Step(CurrentLr);
         _support.Enqueue(z1All, labelsAll);
         _step++;
-        return new StepOutput(globalLoss.MoveToOuterDisposeScope(), globalHits.MoveToOuterDisposeScope());
+        return new StepOutput(globalLoss.MoveToOuterDisposeScope(), globalHits.MoveToOuterDisposeScope(), online);
     }
 
     // Averages every parameter's gradient over the ranks in one all-reduce of _flat, which also carries this rank's loss
@@ -284,6 +303,12 @@ public sealed class NnclrTrainer : IDisposable
             if (!Next("model." + key, tensor)) return false;
         foreach (var (name, tensor) in _optimizer.State)
             if (!Next("optim." + name, tensor)) return false;
+        if (_probe is not null)
+        {
+            foreach (var (name, tensor) in _probe.State)
+                if (!Next(name, tensor)) return false;
+            if (!NextScalar("probe.step", _probe.Steps)) return false;
+        }
         if (!NextScalar("optim.updates", _optimizer.Updates) || !Next("support.queue", _support.Queue) || !Next("support.labels", _support.Labels)
             || !NextScalar("support.pointer", _support.Pointer) || !NextScalar("trainer.step", _step) || !NextScalar("trainer.epochs", _epochs)) return false;
         using (var rng = _generator.get_state())
@@ -297,6 +322,11 @@ public sealed class NnclrTrainer : IDisposable
         var list = new List<StateTensor>();
         foreach (var (key, tensor, _) in StateDictOrder.Entries(_net)) list.Add(StateTensor.From("model." + key, tensor));
         foreach (var (name, tensor) in _optimizer.State) list.Add(StateTensor.From("optim." + name, tensor));
+        if (_probe is not null)
+        {
+            foreach (var (name, tensor) in _probe.State) list.Add(StateTensor.From(name, tensor));
+            list.Add(StateTensor.Scalar("probe.step", _probe.Steps));
+        }
         list.Add(StateTensor.Scalar("optim.updates", _optimizer.Updates));
         list.Add(StateTensor.From("support.queue", _support.Queue));
         list.Add(StateTensor.From("support.labels", _support.Labels));
@@ -313,10 +343,11 @@ public sealed class NnclrTrainer : IDisposable
         var targets = new List<(string Name, Tensor Target)>();
         foreach (var (key, tensor, _) in StateDictOrder.Entries(_net)) targets.Add(("model." + key, tensor));
         foreach (var (name, tensor) in _optimizer.State) targets.Add(("optim." + name, tensor));
+        if (_probe is not null) targets.AddRange(_probe.State);
         targets.Add(("support.queue", _support.Queue));
         targets.Add(("support.labels", _support.Labels));
         string[] scalars = ["optim.updates", "support.pointer", "trainer.step", "trainer.epochs", "rng.generator"];
-        var expected = targets.Select(t => t.Name).Concat(scalars).ToHashSet(StringComparer.Ordinal);
+        var expected = targets.Select(t => t.Name).Concat(scalars).Concat(_probe is null ? [] : ["probe.step"]).ToHashSet(StringComparer.Ordinal);
         var extra = state.Tensors.FirstOrDefault(t => !expected.Contains(t.Name));
         if (extra is not null)
             throw new ArgumentException($"state holds '{extra.Name}', which this trainer does not have (different model or optimiser settings?)", nameof(state));
@@ -334,6 +365,8 @@ public sealed class NnclrTrainer : IDisposable
         long pointer = state["support.pointer"].AsInt64();
         if (pointer < 0 || pointer >= _support.Size || pointer % _support.BatchSize != 0 || state["trainer.step"].AsInt64() < 0 || state["trainer.epochs"].AsInt64() < 0 || state["optim.updates"].AsInt64() < 0)
             throw new ArgumentException($"state holds an impossible support-set pointer ({pointer}), step, epoch or update count", nameof(state));
+        if (_probe is not null && !(state.TryGet("probe.step", out var probeStep) && probeStep.DType == ScalarType.Int64 && probeStep.Shape.Length == 0 && probeStep.AsInt64() >= 0))
+            throw new ArgumentException("state tensor 'probe.step' is missing or not an int64 scalar (a checkpoint without the online linear probe?)", nameof(state));
         if (!state.TryGet("rng.generator", out var rngState) || rngState.DType != ScalarType.Byte || rngState.Shape.Length != 1)
             throw new ArgumentException("state tensor 'rng.generator' is missing or not a byte vector", nameof(state));
         using (var current = _generator.get_state())
@@ -350,6 +383,7 @@ public sealed class NnclrTrainer : IDisposable
         using (var l = state["support.labels"].ToTensor())
             _support.Load(q, l, state["support.pointer"].AsInt64());
         _optimizer.Updates = state["optim.updates"].AsInt64();
+        if (_probe is not null) _probe.Steps = state["probe.step"].AsInt64();
         _step = state["trainer.step"].AsInt64();
         _epochs = state["trainer.epochs"].AsInt64();
         using (var rng = state["rng.generator"].ToTensor()) _generator.set_state(rng);
@@ -358,6 +392,8 @@ public sealed class NnclrTrainer : IDisposable
 
     public void Dispose()
     {
+        _ranks.DisposeBackwardTensors();
+        _probe?.Dispose();
         foreach (var (_, slice) in _gradSlots) slice.Dispose();
         _flat?.Dispose();
         _support.Dispose();

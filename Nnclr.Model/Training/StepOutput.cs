@@ -8,15 +8,20 @@ public sealed class StepOutput : IDisposable
     /// <summary>int64: view-1 samples whose nearest neighbour (before this batch was enqueued) has the same label.</summary>
     public Tensor NnHits { get; }
 
-    public StepOutput(Tensor loss, Tensor nnHits)
+    /// <summary>int64: view-1 samples the online linear probe classified right (before its update); null without a probe.</summary>
+    public Tensor? OnlineHits { get; }
+
+    public StepOutput(Tensor loss, Tensor nnHits, Tensor? onlineHits = null)
     {
         Loss = loss;
         NnHits = nnHits;
+        OnlineHits = onlineHits;
     }
 
     public void Dispose()
     {
         Loss.Dispose();
         NnHits.Dispose();
+        OnlineHits?.Dispose();
     }
 }

@@ -57,6 +57,11 @@ public static class SafetensorsReader
         {
             throw new WeightsFormatException(path, $"bad safetensors header: {e.Message}");
         }
+        // Each tensor owns its bytes: overlapping ranges would read one tensor's bytes as another's.
+        var byBegin = entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin).ToList();
+        for (int i = 1; i < byBegin.Count; i++)
+            if (byBegin[i].Begin < byBegin[i - 1].End)
+                throw new WeightsFormatException(path, $"tensors '{byBegin[i - 1].Name}' and '{byBegin[i].Name}' overlap (data_offsets [{byBegin[i - 1].Begin}, {byBegin[i - 1].End}] and [{byBegin[i].Begin}, {byBegin[i].End}])");
         var tensors = new List<StateTensor>(entries.Count);
         foreach (var (name, dtype, shape, begin, end) in entries)
         {

@@ -25,7 +25,7 @@ public sealed class TrainerStep(NnclrTrainer trainer, Action<NnclrTrainer, long>
         // StepOutput's tensors already live in the caller's dispose scope; the StepOutput wrapper itself owns
         // nothing beyond them, so it is not disposed here (that would free tensors the caller still reads).
         var output = trainer.Step(views, labels);
-        return new StepTensors(output.Loss, output.NnHits);
+        return new StepTensors(output.Loss, output.NnHits, output.OnlineHits);
     }
 
     public void EpochEnded(long epoch)

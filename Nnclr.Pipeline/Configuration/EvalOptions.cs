@@ -17,6 +17,13 @@ public sealed class EvalOptions
     [Range(0.001, 10.0, ErrorMessage = "Eval:KnnTemperature must be between {1} and {2}")]
     public double KnnTemperature { get; set; } = 0.1;
 
+    /// <summary>
+    /// On labelled data, train solo-learn's online linear classifier on view 1's detached backbone features in every step
+    /// and report its training top-1 (metrics.jsonl online_top1, TensorBoard, status, report); it never changes the
+    /// self-supervised maths. Off by itself on unlabelled data.
+    /// </summary>
+    public bool OnlineLinear { get; set; } = true;
+
     /// <summary>At the end, also evaluate the same network at random initialisation (the baseline to beat).</summary>
     public bool Baseline { get; set; } = true;
 

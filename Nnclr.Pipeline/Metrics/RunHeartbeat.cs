@@ -61,6 +61,7 @@ public sealed class RunHeartbeat : IPipelineObserver, IEvaluationObserver, IDisp
         s.Loss = double.IsFinite(m.Loss) ? m.Loss : null;
         s.LearningRate = m.LearningRate;
         s.NnAccuracy = m.NnAccuracy;
+        s.OnlineTop1 = double.IsFinite(m.OnlineTop1) ? m.OnlineTop1 : null;
         s.ImagesPerSecond = Math.Round(m.ImagesPerSecond, 2);
         s.Bottleneck = m.Stages.BottleneckStage;
         double stepsPerSecond = m.ImagesPerSecond / _batchSize;

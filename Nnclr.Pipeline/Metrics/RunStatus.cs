@@ -38,6 +38,8 @@ public sealed class RunStatus
     public double? LearningRate { get; set; }
     /// <summary>NN accuracy of the last interval (0–1).</summary>
     public double? NnAccuracy { get; set; }
+    /// <summary>Training top-1 of the online linear probe over the last interval (0–1); null when it is off.</summary>
+    public double? OnlineTop1 { get; set; }
     /// <summary>Training images per second over the last interval.</summary>
     public double? ImagesPerSecond { get; set; }
     /// <summary>The stage limiting throughput.</summary>

@@ -10,6 +10,7 @@ namespace Nnclr.Pipeline.Ports;
 /// <param name="LearningRate">Learning rate of the last step.</param>
 /// <param name="ImagesPerSecond">Training images per second over the interval (one image = two views).</param>
 /// <param name="Stages">Per-stage counters since the pipeline started.</param>
+/// <param name="OnlineTop1">Training top-1 of the online linear probe over the interval (0–1); NaN when it is off.</param>
 public sealed record IntervalMetrics(
     long Step, long Epoch, double Loss, double NnAccuracy, double LearningRate,
-    double ImagesPerSecond, StageReport Stages);
+    double ImagesPerSecond, StageReport Stages, double OnlineTop1 = double.NaN);

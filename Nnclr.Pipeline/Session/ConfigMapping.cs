@@ -10,11 +10,13 @@ namespace Nnclr.Pipeline.Session;
 public static class ConfigMapping
 {
     /// <summary>The trainer a run or a benchmark uses (the schedule spans Optim:Epochs whatever Run:MaxSteps says); a setting the trainer rejects is a configuration error.</summary>
-    public static Nnclr.Model.NnclrTrainer CreateTrainer(TrainingConfig cfg, long stepsPerEpoch, TorchSharp.torch.Device device)
+    /// <paramref name="collectives"/>: the data-parallel engine (null = one process); the trainer then computes B/N of the global batch.
+    public static Nnclr.Model.NnclrTrainer CreateTrainer(TrainingConfig cfg, long stepsPerEpoch, TorchSharp.torch.Device device,
+        Nnclr.Model.Distributed.ICollectives? collectives = null)
     {
         try
         {
-            return new Nnclr.Model.NnclrTrainer(cfg.Model, cfg.Nnclr, cfg.Optim, stepsPerEpoch, cfg.Run.Seed, device);
+            return new Nnclr.Model.NnclrTrainer(cfg.Model, cfg.Nnclr, cfg.Optim, stepsPerEpoch, cfg.Run.Seed, device, collectives);
         }
         catch (ArgumentException e)
         {

@@ -53,6 +53,7 @@ public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDispos
                 tb.AddScalar("train/loss", m.Loss, step);
                 tb.AddScalar("train/lr", m.LearningRate, step);
                 tb.AddScalar("train/nn_acc", m.NnAccuracy, step);
+                if (double.IsFinite(m.OnlineTop1)) tb.AddScalar("train/online_top1", m.OnlineTop1, step);
                 tb.AddScalar("throughput/images_per_s", m.ImagesPerSecond, step);
                 // The checkpoint stage handles a batch only every Checkpoint:EverySteps: images/s means nothing there.
                 foreach (var s in m.Stages.Stages)
@@ -67,7 +68,9 @@ public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDispos
             }
             else
             {
-                SessionLog.Interval(_logger, m.Step, m.Epoch, m.Loss, m.LearningRate, m.NnAccuracy, m.ImagesPerSecond, m.Stages.BottleneckStage);
+                SessionLog.Interval(_logger, m.Step, m.Epoch, m.Loss, m.LearningRate, m.NnAccuracy,
+                    double.IsFinite(m.OnlineTop1) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" online_top1 {m.OnlineTop1:F4}") : "",
+                    m.ImagesPerSecond, m.Stages.BottleneckStage);
             }
         }
     }
@@ -137,6 +140,7 @@ public sealed class MetricsLog : IPipelineObserver, IEvaluationObserver, IDispos
             w.WriteNumber("loss", m.Loss);
             w.WriteNumber("lr", m.LearningRate);
             w.WriteNumber("nn_acc", m.NnAccuracy);
+            if (double.IsFinite(m.OnlineTop1)) w.WriteNumber("online_top1", m.OnlineTop1);
             w.WriteNumber("images_per_s", Math.Round(m.ImagesPerSecond, 2));
             w.WriteStartObject("stage_images_per_s");
             foreach (var s in m.Stages.Stages) w.WriteNumber(s.Name, Math.Round(s.ItemsPerSecond * m.Stages.BatchSize, 2));

@@ -38,6 +38,7 @@ public sealed class ProgressBar
         AppendBar(_line, fraction);
         _line.Append(CultureInfo.InvariantCulture, $" {fraction * 100,3:F0}% step {m.Step}/{_total} epoch {m.Epoch} | {Clock(elapsed)} elapsed, ETA {eta}");
         _line.Append(CultureInfo.InvariantCulture, $" | {m.ImagesPerSecond:N0} img/s | loss {m.Loss:F4} | nn-acc {m.NnAccuracy:P1}");
+        if (double.IsFinite(m.OnlineTop1)) _line.Append(CultureInfo.InvariantCulture, $" | online top-1 {m.OnlineTop1:P1}");
         return _line.ToString();
     }
 

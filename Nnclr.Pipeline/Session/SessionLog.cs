@@ -11,8 +11,8 @@ internal static partial class SessionLog
     [LoggerMessage(1, LogLevel.Information, "training {preset} in {run_dir}: steps {start_step}→{total_steps} ({steps_per_epoch}/epoch), batch {batch_size}, device {device}, {augment_threads} augment threads", EventName = "start")]
     public static partial void Starting(ILogger logger, string preset, string run_dir, long start_step, long total_steps, long steps_per_epoch, int batch_size, string device, int augment_threads);
 
-    [LoggerMessage(2, LogLevel.Information, "step {step} epoch {epoch} loss {loss:F4} lr {lr:G4} nn_acc {nn_acc:F4} {images_per_s:F0} img/s bottleneck {bottleneck}", EventName = "interval")]
-    public static partial void Interval(ILogger logger, long step, long epoch, double loss, double lr, double nn_acc, double images_per_s, string? bottleneck);
+    [LoggerMessage(2, LogLevel.Information, "step {step} epoch {epoch} loss {loss:F4} lr {lr:G4} nn_acc {nn_acc:F4}{online_note} {images_per_s:F0} img/s bottleneck {bottleneck}", EventName = "interval")]
+    public static partial void Interval(ILogger logger, long step, long epoch, double loss, double lr, double nn_acc, string online_note, double images_per_s, string? bottleneck);
 
     [LoggerMessage(3, LogLevel.Information, "checkpoint written: step {step}, data at {cursor}{final_note}", EventName = "checkpoint")]
     public static partial void CheckpointWritten(ILogger logger, long step, string cursor, string final_note);

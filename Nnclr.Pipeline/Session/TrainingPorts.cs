@@ -111,7 +111,11 @@ public sealed class TrainingPorts : ITrainingPorts
         StepsPerEpoch = _train.Count / batch;
         if (StepsPerEpoch == 0)
             throw new ConfigurationException($"Optim:BatchSize {batch} is larger than the training split ({_train.Count} images in {dataDir})");
-        _trainer = ConfigMapping.CreateTrainer(cfg, StepsPerEpoch, _device);
+        _trainer = ConfigMapping.CreateTrainer(cfg, StepsPerEpoch, _device, comm);
+        // solo-learn's online linear accuracy on labelled training data (attached before a resume restores its state).
+        if (cfg.Eval.OnlineLinear && _train.Manifest.FindSplit(cfg.Data.TrainSplit) is { Labelled: true })
+            _trainer.AttachProbe(new OnlineLinearProbe(((IBackbone)_trainer.Backbone).FeatureDim, _train.Classes.Count,
+                cfg.Run.MaxSteps > 0 ? cfg.Run.MaxSteps : cfg.Optim.Epochs * StepsPerEpoch, cfg.Run.Seed, _device));
         _evalNet = ConfigMapping.CreateFeatureNetwork(cfg, _device);
 
         var cursor = new DataCursor(0, 0);
@@ -188,6 +192,12 @@ public sealed class TrainingPorts : ITrainingPorts
             {
                 // Monitoring only: a failed periodic evaluation is reported, training goes on.
                 _log.LogWarning("kNN after epoch {epoch} failed: {error}", epoch + 1, e.Message);
+            }
+            finally
+            {
+                // Its batches' activations are not what the training steps reuse: back to the kernel (issue #21: RSS
+                // after a periodic kNN returns to the training footprint).
+                NativeAllocator.Current.ReleaseFreeMemory();
             }
         }, CancellationToken.None);
     }

@@ -84,6 +84,9 @@ internal sealed class TrainStage : Stage
     /// <summary>Mean loss of the last flushed interval; NaN before the first.</summary>
     public double LastLoss { get; private set; } = double.NaN;
 
+    // Sum of the online linear probe's correct predictions over the interval; null while no step reported any.
+    private Tensor? _onlineSum;
+
     /// <summary>NN accuracy of the last flushed interval; NaN before the first.</summary>
     public double LastNnAccuracy { get; private set; } = double.NaN;
 
@@ -113,6 +116,7 @@ internal sealed class TrainStage : Stage
                 // No sync: in-place adds queue on the device like the step's own kernels.
                 _lossSum.add_(step.Loss, _one);
                 _hitsSum.add_(step.NnHits, _one);
+                if (step.OnlineHits is { } online) (_onlineSum ??= torch.zeros([], ScalarType.Float64, _device).DetachFromDisposeScope()).add_(online, _one);
             }
             _midStep = false;
             // The slot can be rewritten now: on CPU the step has run to completion; on CUDA the next copy into
@@ -134,13 +138,15 @@ internal sealed class TrainStage : Stage
     {
         long steps = _completed - _flushedAt;
         if (steps <= 0 || _lossSum is null || _hitsSum is null) return;
-        double loss, hits;
+        double loss, hits, online;
         using (torch.NewDisposeScope())
         {
             // Sync: copying the sums to the host waits for every queued kernel (once per log interval).
             loss = _lossSum.to(CPU).item<double>();
             hits = _hitsSum.to(CPU).item<double>();
+            online = _onlineSum is null ? double.NaN : _onlineSum.to(CPU).item<double>();
         }
+        _onlineSum?.fill_(_zero!);
         _lossSum.fill_(_zero!);
         _hitsSum.fill_(_zero!);
         double meanLoss = loss / steps;
@@ -149,7 +155,7 @@ internal sealed class TrainStage : Stage
         double seconds = (now - _flushedTime) / (double)Stopwatch.Frequency;
         (LastLoss, LastNnAccuracy) = (meanLoss, hits / (steps * (double)_batchSize));
         _observer?.OnInterval(new IntervalMetrics(_completed, _epoch, meanLoss, LastNnAccuracy, _trainer.LearningRate,
-            seconds > 0 ? steps * _batchSize / seconds : 0, _report()));
+            seconds > 0 ? steps * _batchSize / seconds : 0, _report(), online / (steps * (double)_batchSize)));
         (_flushedAt, _flushedTime) = (_completed, now);
     }
 
@@ -180,6 +186,7 @@ internal sealed class TrainStage : Stage
             Control.CloseUpstream(new PipelineStoppedException("training ended"));
             _lossSum?.Dispose();
             _hitsSum?.Dispose();
+            _onlineSum?.Dispose();
             _one?.Dispose();
             _zero?.Dispose();
         }

@@ -55,6 +55,20 @@ def events(stdout):
 # Data once, outside the timings: the demo dataset (train 10,000 + test 2,000 at 32 px).
 demo = os.path.join(work, "demo")
 subprocess.run([nnclr, "ingest", "demo", "--out", demo], check=True, cwd=root, capture_output=True)
+def write(results):
+    """Writes the JSON (after every allocator, so a long series interrupted on a loaded machine keeps what it measured)."""
+    commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    load = open("/proc/loadavg").read().split()[:3]
+    doc = {"date": datetime.date.today().isoformat(), "commit": commit, "script": "bench/cpu/allocators.py (bench/cpu/run.sh)",
+           "machine": f"{os.cpu_count()} cores, {cpu}", "loadavg": load,
+           "note": "allocators alternate within each round, so ratios hold on a loaded machine; absolute times do not",
+           "command": " ".join(sys.argv), "results": results}
+    path = os.path.join(root, "bench", "results", f"{doc['date']}-cpu-allocator.json")
+    json.dump(doc, open(path, "w"), indent=2)
+    return path
+
+
 results = {a: [] for a in allocators}
 for r in range(args.rounds):
     for a in allocators:
@@ -89,16 +103,8 @@ for r in range(args.rounds):
             _, t = run(a, ["embed", "--checkpoint", run_dir, "--data", demo, "--split", "test", "--out", dst])
             rec["embed"] = {**t, "images": 2000, "images_per_s": round(2000 / t["wall_s"], 1)}
         results[a].append(rec)
+        write(results)
         print(f"[alloc-bench] {a}: " + json.dumps({k: {x: v.get(x) for x in ("wall_s", "user_s", "sys_s")} for k, v in rec.items()}), file=sys.stderr, flush=True)
 
-commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-load = open("/proc/loadavg").read().split()[:3]
-doc = {"date": datetime.date.today().isoformat(), "commit": commit, "script": "bench/cpu/allocators.py (bench/cpu/run.sh)",
-       "machine": f"{os.cpu_count()} cores, {cpu}", "loadavg_at_end": load,
-       "note": "allocators alternate within each round, so ratios hold on a loaded machine; absolute times do not",
-       "command": " ".join(sys.argv), "results": results}
-path = os.path.join(root, "bench", "results", f"{doc['date']}-cpu-allocator.json")
-json.dump(doc, open(path, "w"), indent=2)
-print(path)
+print(write(results))
 shutil.rmtree(work, ignore_errors=True)

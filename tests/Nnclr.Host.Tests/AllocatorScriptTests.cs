@@ -108,4 +108,13 @@ public sealed class AllocatorScriptTests
         Assert.StartsWith("started without ./nnclr or the published launcher", plain.Because);
         Assert.Equal("glibc-tuned", tuned.Name);
     }
+
+    [Fact]
+    public void ReleaseFreeMemory_ThisProcess_FindsItsAllocatorsEntryPoint()
+    {
+        // tcmalloc under scripts/test.sh (its MallocExtension_ReleaseFreeMemory export), glibc's malloc_trim otherwise.
+        var current = Nnclr.Model.Runtime.NativeAllocator.Current;
+
+        Assert.True(current.ReleaseFreeMemory(), $"no release entry point for {current.Name} ({current.Library})");
+    }
 }

@@ -75,4 +75,12 @@ public sealed class ConfigBoundsTests : IDisposable
         var e = Assert.Throws<ConfigurationException>(() => NnclrConfiguration.Resolve(new TrainFlags { Preset = "demo", ConfigFile = fifo }, NoEnvironment));
         Assert.Contains("is a FIFO, not a regular file", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void EnvironmentVariablesDifferingOnlyInCase_OneLineNamingBoth()
+    {
+        var env = new Hashtable { ["NNCLR_Optim__Epochs"] = "3", ["NNCLR_OPTIM__EPOCHS"] = "4" };
+        var e = Assert.Throws<ConfigurationException>(() => NnclrConfiguration.Resolve(new TrainFlags { Preset = "demo" }, env));
+        Assert.Equal("environment variables NNCLR_OPTIM__EPOCHS and NNCLR_Optim__Epochs both set OPTIM:EPOCHS (names differ only in case); unset one", e.Message);
+    }
 }

@@ -40,14 +40,14 @@ public sealed class DataParallelTests
 
     private sealed record RunResult(List<float> Losses, List<long> Hits, TrainerState State, Dictionary<string, float[]> FirstGradients);
 
-    // Steps [0, Steps) on the trainer's rank's slice of each global batch: images [r·n, (r+1)·n) of both views.
-    private static RunResult Run(NnclrTrainer trainer)
+    // Steps [0, steps) on the trainer's rank's slice of each global batch: images [r·n, (r+1)·n) of both views.
+    private static RunResult Run(NnclrTrainer trainer, int steps = Steps)
     {
         var losses = new List<float>();
         var hits = new List<long>();
         var gradients = new Dictionary<string, float[]>();
         int n = trainer.LocalBatchSize, rank = trainer.Collectives.Rank;
-        for (int i = 0; i < Steps; i++)
+        for (int i = 0; i < steps; i++)
         {
             using var scope = torch.NewDisposeScope();
             var (views, labels) = TrainerData.Batch(i, B);
@@ -62,11 +62,11 @@ public sealed class DataParallelTests
         return new RunResult(losses, hits, trainer.Snapshot(), gradients);
     }
 
-    private static RunResult[] RunRanks(int world, string loss, int topK, bool syncBn) =>
+    private static RunResult[] RunRanks(int world, string loss, int topK, bool syncBn, int steps = Steps) =>
         ThreadCollectives.Run(world, c =>
         {
             using var t = Trainer(loss, topK, syncBn, c);
-            return Run(t);
+            return Run(t, steps);
         });
 
     // Largest absolute difference between the float tensor `name` of two states.
@@ -79,14 +79,14 @@ public sealed class DataParallelTests
     }
 
     [Theory]
-    [InlineData("paper", 2)]
-    [InlineData("symmetric", 1)]
-    [InlineData("simclr", 1)]
-    public void TwoRanks_SyncBn_TwentyStepsEqualOneProcessWithTheGlobalBatch(string loss, int topK)
+    [InlineData("paper", 2, Steps)]
+    [InlineData("symmetric", 1, 10)] // the other variants' own terms, in fewer steps (suite time)
+    [InlineData("simclr", 1, 10)]
+    public void TwoRanks_SyncBn_TwentyStepsEqualOneProcessWithTheGlobalBatch(string loss, int topK, int steps)
     {
         using var single = Trainer(loss, topK, syncBn: true, collectives: null);
-        var expected = Run(single);
-        var ranks = RunRanks(2, loss, topK, syncBn: true);
+        var expected = Run(single, steps);
+        var ranks = RunRanks(2, loss, topK, syncBn: true, steps);
 
         // Every rank ends with the same bits: parameters, BN statistics, optimiser, support set (rows, labels, pointer), generator.
         Assert.Empty(TrainerData.Differences(ranks[0].State, ranks[1].State));
@@ -123,7 +123,7 @@ public sealed class DataParallelTests
         }
         _log.WriteLine($"{loss} top-{topK}: first-step gradient gap {worstGradient:E2} (relative to the largest element); loss relative gap max {lossGaps.Max():E2}; state max abs gap {worstWeight:E2} ({worstName}); losses {string.Join(" ", expected.Losses.Select(x => x.ToString("F4")))}");
         Assert.True(lossGaps.Max() <= 1e-5, $"loss relative gaps {string.Join(" ", lossGaps.Select(g => g.ToString("E1")))}");
-        Assert.True(expected.Losses.Take(5).Average() - expected.Losses.Skip(15).Average() > 0.1, "the reference did not train: the comparison would be vacuous");
+        Assert.True(expected.Losses.Take(3).Average() - expected.Losses.TakeLast(3).Average() > 0.1, "the reference did not train: the comparison would be vacuous");
     }
 
     [Fact]
@@ -132,9 +132,10 @@ public sealed class DataParallelTests
         // Per-rank BN: each rank's batch statistics come from its B/2 images, so the forward pass (and with it the loss
         // and the gradients) is not the one-process one. Gradients are still averaged, so the parameters and the
         // support set stay identical across ranks; the BN running statistics are each rank's own.
+        const int steps = 8;
         using var single = Trainer("paper", 1, syncBn: true, collectives: null);
-        var expected = Run(single);
-        var ranks = RunRanks(2, "paper", 1, syncBn: false);
+        var expected = Run(single, steps);
+        var ranks = RunRanks(2, "paper", 1, syncBn: false, steps);
 
         var differing = TrainerData.Differences(ranks[0].State, ranks[1].State);
         Assert.NotEmpty(differing);
@@ -143,7 +144,7 @@ public sealed class DataParallelTests
         double weightGap = expected.State.Tensors.Where(t => t.Name.StartsWith("model.", StringComparison.Ordinal) && t.Name.EndsWith(".weight", StringComparison.Ordinal))
             .Max(t => MaxAbsDiff(expected.State, ranks[0].State, t.Name));
         double runningGap = differing.Max(name => MaxAbsDiff(ranks[0].State, ranks[1].State, name));
-        _log.WriteLine($"SyncBN off: step-1 loss relative gap {firstLossGap:E2}; after {Steps} steps max |weight gap| vs one process {weightGap:E2}; running stats rank 0 vs 1 max gap {runningGap:E2}; {differing.Count} running tensors differ");
+        _log.WriteLine($"SyncBN off: step-1 loss relative gap {firstLossGap:E2}; after {steps} steps max |weight gap| vs one process {weightGap:E2}; running stats rank 0 vs 1 max gap {runningGap:E2}; {differing.Count} running tensors differ");
         Assert.True(firstLossGap > 1e-4, $"per-rank BN gave the one-process loss ({firstLossGap:E2}): statistics were not per rank");
         Assert.True(weightGap > 1e-4, $"per-rank BN trained the one-process weights ({weightGap:E2})");
     }
@@ -175,9 +176,38 @@ public sealed class DataParallelTests
         using var plain = Trainer("paper", 2, syncBn: true, collectives: null, float64: false);
         using var single = Trainer("paper", 2, syncBn: true, SingleProcessCollectives.Instance, float64: false);
         Assert.Equal(B, single.LocalBatchSize);
-        var a = Run(plain);
-        var b = Run(single);
+        var a = Run(plain, 4);
+        var b = Run(single, 4);
         Assert.Equal(a.Losses, b.Losses);
         Assert.Empty(TrainerData.Differences(a.State, b.State));
+    }
+
+    [Fact]
+    public void Step_TwoRanks_ManagedAllocationsDoNotGrowWithBatchSize()
+    {
+        // As one process (TrainerTests): the distributed step allocates only a fixed number of TorchSharp wrappers and
+        // autograd nodes, nothing per sample (the test double's own rendezvous is counted too and is per call).
+        long[] PerStep(int globalBatch) => ThreadCollectives.Run(2, c =>
+        {
+            var model = TrainerData.TinyModel();
+            var nnclr = TrainerData.Options();
+            using var t = new NnclrTrainer(model, nnclr, TrainerData.Optim(globalBatch), stepsPerEpoch: 1, seed: 0, torch.CPU, c);
+            using var scope = torch.NewDisposeScope();
+            int n = t.LocalBatchSize;
+            var (views, labels) = TrainerData.Batch(0, globalBatch);
+            var mine = torch.cat([views.narrow(0, c.Rank * n, n), views.narrow(0, globalBatch + c.Rank * n, n)], 0);
+            var myLabels = labels.narrow(0, c.Rank * n, n).contiguous();
+            for (int i = 0; i < 3; i++) t.Step(mine, myLabels).Dispose(); // warm-up
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 4; i++) t.Step(mine, myLabels).Dispose();
+            return (GC.GetAllocatedBytesForCurrentThread() - before) / 4;
+        });
+        long[] small = PerStep(16), large = PerStep(64);
+        _log.WriteLine($"managed bytes per step and rank: global batch 16 {string.Join(", ", small)}; 64 {string.Join(", ", large)}");
+        for (int r = 0; r < 2; r++)
+        {
+            Assert.True(Math.Abs(large[r] - small[r]) < 4096, $"rank {r}: batch 16 {small[r]} B/step, batch 64 {large[r]} B/step");
+            Assert.True(small[r] < 512 * 1024, $"rank {r}: {small[r]} B/step");
+        }
     }
 }

@@ -87,4 +87,18 @@ public sealed class PthBoundsTests : IDisposable
         Assert.Contains("bare Python pickle", m, StringComparison.Ordinal);
         Assert.DoesNotContain("safetensors file (", m, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Safetensors_OverlappingOffsets_Refused()
+    {
+        var m = Refused("overlap.safetensors", p =>
+        {
+            var header = System.Text.Encoding.UTF8.GetBytes("{\"bn1.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"bn1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}");
+            var file = new byte[8 + header.Length + 12];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(file, (ulong)header.Length);
+            header.CopyTo(file, 8);
+            File.WriteAllBytes(p, file);
+        });
+        Assert.Contains("overlap", m, StringComparison.Ordinal);
+    }
 }

@@ -89,10 +89,13 @@ internal sealed class TrainingService(ResolvedConfig config, Func<TrainingConfig
     private RunSummary Summary(RunResult r, DateTimeOffset startedAt, int worldSize)
     {
         var p = r.Pipeline;
+        var dataDir = DatasetLocator.DirectoryFor(config.Data);
+        var (dataset, datasetRead) = DatasetFacts.Read(dataDir, config.Data.Dataset);
         return RunSummary.WithRunFacts(withLibTorch: r.Device is not null) with
         {
             Preset = config.Run.Preset, Status = r.Status, ExitCode = ExitCodes.Of(r), Error = r.Error, StartedAt = startedAt, FinishedAt = DateTimeOffset.UtcNow,
-            Device = r.Device, WorldSize = worldSize, Dataset = config.Data.Dataset, DataDir = DatasetLocator.DirectoryFor(config.Data),
+            Device = r.Device, WorldSize = worldSize, Dataset = dataset, DataDir = dataDir, DatasetRead = datasetRead,
+            RssPeakMb = ProcessMemory.Mb(ProcessMemory.Read().Peak),
             Steps = p?.Steps, Epoch = p?.Cursor.Epoch, ElapsedSeconds = p is null ? null : Math.Round(p.ElapsedSeconds, 3),
             FinalLoss = p is not null && double.IsFinite(p.LastLoss) ? p.LastLoss : null,
             FinalNnAccuracy = p is not null && double.IsFinite(p.LastNnAccuracy) ? p.LastNnAccuracy : null,

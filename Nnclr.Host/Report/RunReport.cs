@@ -57,7 +57,7 @@ public static class RunReport
             Save("images_per_s.png", "Training throughput", Line(steps, iv.Select(i => i.ImagesPerSecond), "step", "images/s"));
             if (iv.Any(i => i.StageBusy is { Count: > 0 })) Save("stage_busy.png", "Each stage's busy share per log interval", StageBusy(iv, steps));
             if (iv.Any(i => i.Bottleneck is not null)) Save("bottleneck.png", "Bottleneck over time", BottleneckTimeline(iv, steps));
-            Save("memory.png", "Process memory", Memory(iv, steps));
+            Save("memory.png", "Process memory (training intervals, then each evaluation's end)", Memory(iv, steps, record.Evaluations));
         }
         var html = Path.Combine(dir, "report.html");
         AtomicFile.WriteAllText(html, Html(record, dir, charts));
@@ -141,15 +141,27 @@ public static class RunReport
         return plot;
     }
 
-    private static Plot Memory(IReadOnlyList<MetricsLine> iv, double[] steps)
+    private static Plot Memory(IReadOnlyList<MetricsLine> iv, double[] steps, IReadOnlyList<EvalLine> evaluations)
     {
         var plot = new Plot();
-        foreach (var (name, pick) in new (string, Func<MetricsLine, double>)[] { ("resident (RSS)", i => i.RssMb), ("managed heap", i => i.ManagedMb) })
+        foreach (var (name, pick) in new (string, Func<MetricsLine, double>)[]
+                 { ("resident (RSS)", i => i.RssMb), ("peak resident (VmHWM)", i => i.RssPeakMb), ("managed heap", i => i.ManagedMb) })
         {
             var (x, y) = Finite(steps, iv.Select(pick).ToArray());
+            if (x.Length == 0) continue;
             var line = plot.Add.ScatterLine(x, y);
             line.LegendText = name;
             line.LineWidth = 2;
+        }
+        // Evaluations (periodic and final kNN) as points at their step: resident and peak at their end.
+        foreach (var (name, pick) in new (string, Func<EvalLine, double>)[] { ("RSS after an evaluation", e => e.RssMb), ("peak after an evaluation", e => e.RssPeakMb) })
+        {
+            var (x, y) = Finite(evaluations.Select(e => (double)e.Step).ToArray(), evaluations.Select(pick).ToArray());
+            if (x.Length == 0) continue;
+            var points = plot.Add.Scatter(x, y);
+            points.LineWidth = 0;
+            points.MarkerSize = 9;
+            points.LegendText = name;
         }
         plot.XLabel("step");
         plot.YLabel("MiB");

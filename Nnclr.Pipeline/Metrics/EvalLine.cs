@@ -12,12 +12,22 @@ namespace Nnclr.Pipeline.Metrics;
 [JsonConverter(typeof(Converter))]
 public sealed record EvalLine(DateTimeOffset Time, string Kind, string Phase, long Step, long Epoch, double Top1Percent, double? Top5Percent, double Seconds)
 {
+    /// <summary>The process's resident set at the evaluation's end, MiB (VmRSS); NaN in older lines.</summary>
+    public double RssMb { get; init; } = double.NaN;
+    /// <summary>The process's peak resident set so far, MiB (VmHWM), evaluation included; NaN in older lines.</summary>
+    public double RssPeakMb { get; init; } = double.NaN;
+
     /// <summary>The value of the line's "event" field.</summary>
     public const string Event = "eval";
 
     /// <summary>The line for <paramref name="r"/> (fractions 0–1) now.</summary>
-    public static EvalLine From(EvaluationResult r) => new(DateTimeOffset.UtcNow, r.Kind, r.Phase, r.Step, r.Epoch,
-        Math.Round(100 * r.Top1, 2), double.IsFinite(r.Top5) ? Math.Round(100 * r.Top5, 2) : null, Math.Round(r.Seconds, 2));
+    public static EvalLine From(EvaluationResult r)
+    {
+        var (resident, peak) = ProcessMemory.Read();
+        return new(DateTimeOffset.UtcNow, r.Kind, r.Phase, r.Step, r.Epoch,
+            Math.Round(100 * r.Top1, 2), double.IsFinite(r.Top5) ? Math.Round(100 * r.Top5, 2) : null, Math.Round(r.Seconds, 2))
+        { RssMb = ProcessMemory.Mb(resident), RssPeakMb = ProcessMemory.Mb(peak) };
+    }
 
     /// <summary>One line of JSON (no newline).</summary>
     public string ToJson() => JsonSerializer.Serialize(this);
@@ -37,6 +47,8 @@ public sealed record EvalLine(DateTimeOffset Time, string Kind, string Phase, lo
             w.WriteNumber(e.Kind + "_top1", e.Top1Percent);
             if (e.Top5Percent is { } top5) w.WriteNumber(e.Kind + "_top5", top5);
             w.WriteNumber("seconds", e.Seconds);
+            if (double.IsFinite(e.RssMb)) w.WriteNumber("rss_mb", e.RssMb);
+            if (double.IsFinite(e.RssPeakMb)) w.WriteNumber("rss_peak_mb", e.RssPeakMb);
             w.WriteEndObject();
         }
 
@@ -48,7 +60,7 @@ public sealed record EvalLine(DateTimeOffset Time, string Kind, string Phase, lo
             string kind = "knn", phase = "";
             long? step = null;
             long epoch = 0;
-            double seconds = double.NaN;
+            double seconds = double.NaN, rss = double.NaN, rssPeak = double.NaN;
             // "<kind>_top1/5" may come before "kind" is known: keep every accuracy by its name.
             var accuracies = new Dictionary<string, double>(StringComparer.Ordinal);
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
@@ -63,6 +75,8 @@ public sealed record EvalLine(DateTimeOffset Time, string Kind, string Phase, lo
                     case "step" when r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var s): step = s; break;
                     case "epoch" when r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var ep): epoch = ep; break;
                     case "seconds" when r.TokenType == JsonTokenType.Number: seconds = r.GetDouble(); break;
+                    case "rss_mb" when r.TokenType == JsonTokenType.Number: rss = r.GetDouble(); break;
+                    case "rss_peak_mb" when r.TokenType == JsonTokenType.Number: rssPeak = r.GetDouble(); break;
                     case var n when (n.EndsWith("_top1", StringComparison.Ordinal) || n.EndsWith("_top5", StringComparison.Ordinal))
                                     && r.TokenType == JsonTokenType.Number:
                         accuracies[n] = r.GetDouble();
@@ -72,7 +86,8 @@ public sealed record EvalLine(DateTimeOffset Time, string Kind, string Phase, lo
             }
             if (step is null) throw new JsonException("an evaluation line without a step");
             if (!accuracies.TryGetValue(kind + "_top1", out var top1)) throw new JsonException($"an evaluation line without {kind}_top1");
-            return new EvalLine(time, kind, phase, step.Value, epoch, top1, accuracies.TryGetValue(kind + "_top5", out var top5) ? top5 : null, seconds);
+            return new EvalLine(time, kind, phase, step.Value, epoch, top1, accuracies.TryGetValue(kind + "_top5", out var top5) ? top5 : null, seconds)
+                { RssMb = rss, RssPeakMb = rssPeak };
         }
     }
 }

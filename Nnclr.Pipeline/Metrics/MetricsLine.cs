@@ -31,8 +31,10 @@ public sealed record MetricsLine
     /// <summary>Each stage's busy share of the interval, 0–1; absent when not measured.</summary>
     [JsonPropertyName("stage_busy"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Dictionary<string, double>? StageBusy { get; init; }
-    /// <summary>Resident set size, MiB.</summary>
+    /// <summary>The OS's resident set of the process (VmRSS), MiB: libtorch's native memory included.</summary>
     [JsonPropertyName("rss_mb")] public double RssMb { get; init; } = double.NaN;
+    /// <summary>The process's peak resident set so far (VmHWM), MiB.</summary>
+    [JsonPropertyName("rss_peak_mb")] public double RssPeakMb { get; init; } = double.NaN;
     /// <summary>Managed heap, MiB.</summary>
     [JsonPropertyName("managed_mb")] public double ManagedMb { get; init; } = double.NaN;
     /// <summary>TorchSharp tensors alive on the train thread.</summary>
@@ -52,12 +54,13 @@ public sealed record MetricsLine
             busy = [];
             foreach (var (name, share) in busyShares) busy[name] = Math.Round(share, 4);
         }
+        var memory = ProcessMemory.Read();
         return new MetricsLine
         {
             Time = DateTimeOffset.UtcNow, Step = m.Step, Epoch = m.Epoch, Loss = m.Loss, LearningRate = m.LearningRate, NnAccuracy = m.NnAccuracy,
             OnlineTop1 = double.IsFinite(m.OnlineTop1) ? m.OnlineTop1 : null,
             ImagesPerSecond = Math.Round(m.ImagesPerSecond, 2), StageImagesPerSecond = stages, Bottleneck = m.Stages.BottleneckStage, StageBusy = busy,
-            RssMb = Math.Round(Environment.WorkingSet / 1048576.0, 1), ManagedMb = Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1),
+            RssMb = ProcessMemory.Mb(memory.Resident), RssPeakMb = ProcessMemory.Mb(memory.Peak), ManagedMb = Math.Round(GC.GetTotalMemory(false) / 1048576.0, 1),
             LiveTensors = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount,
         };
     }

@@ -35,6 +35,10 @@ public sealed record RunSummary
     [JsonPropertyName("world_size")] public int WorldSize { get; init; } = 1;
     [JsonPropertyName("dataset")] public string Dataset { get; init; } = "";
     [JsonPropertyName("data_dir")] public string DataDir { get; init; } = "";
+    /// <summary>The dataset actually read: name, dir, codec, size, classes, records per split, manifest_sha256.</summary>
+    [JsonPropertyName("dataset_read")] public System.Text.Json.Nodes.JsonObject? DatasetRead { get; init; }
+    /// <summary>The process's peak resident set (VmHWM), MiB: training and evaluation, libtorch included.</summary>
+    [JsonPropertyName("rss_peak_mb")] public double? RssPeakMb { get; init; }
     /// <summary>Steps done, including a resumed checkpoint's; absent when training never ran.</summary>
     [JsonPropertyName("steps")] public long? Steps { get; init; }
     [JsonPropertyName("epoch")] public long? Epoch { get; init; }

@@ -157,9 +157,13 @@ public sealed class BackendScriptTests
         {
             File.Copy(Path.Combine(Root, "nnclr"), Path.Combine(clone, "nnclr"));
             Directory.CreateDirectory(Path.Combine(clone, "scripts"));
-            File.Copy(Path.Combine(Root, "scripts", "backend.sh"), Path.Combine(clone, "scripts", "backend.sh"));
+            foreach (var script in Directory.GetFiles(Path.Combine(Root, "scripts"), "*.sh"))
+                File.Copy(script, Path.Combine(clone, "scripts", Path.GetFileName(script)));
             Directory.CreateDirectory(Path.Combine(clone, "obj"));
-            File.WriteAllText(Path.Combine(clone, "obj", ".nnclr-setup-ok"), ""); // set-up done (the check also needs this machine's libstdc++)
+            // Set-up done: the launcher's stamp (the check also needs this machine's libstdc++).
+            var stamp = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(Root, "nnclr")), "setup_stamp=\"\\$root/obj/([^\"]+)\"").Groups[1].Value;
+            Assert.NotEmpty(stamp);
+            File.WriteAllText(Path.Combine(clone, "obj", stamp), "");
             var dotnet = Path.Combine(m.BinDir, "dotnet");
             File.WriteAllText(dotnet, $"#!/bin/sh\necho \"fake build error in $PWD\"\nexit 1\n");
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dotnet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

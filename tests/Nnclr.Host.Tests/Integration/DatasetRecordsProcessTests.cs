@@ -9,9 +9,12 @@ public sealed class DatasetRecordsProcessTests(DemoData demo) : IClassFixture<De
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
 
-    /// <summary>Point 1: without --labels the layout is refused with the fix; with val_annotations.txt it gives two splits with their real classes.</summary>
+    /// <summary>
+    /// Point 1: without --labels the layout is refused with the fix; with val_annotations.txt it gives two splits with their
+    /// real classes. Point 2: training on it records that dataset (name, folder, counts, manifest hash) in summary.json.
+    /// </summary>
     [Fact]
-    public async Task IngestTinyImagenetLayout_WithoutLabelsRefusedNamingTheFix_WithLabelsTwoSplitsOfRealClasses()
+    public async Task IngestTinyImagenetLayout_WithoutLabelsRefusedNamingTheFix_WithLabelsTwoSplitsOfRealClasses_TrainingRecordsThem()
     {
         var input = Path.Combine(demo.Root, "tiny-" + Guid.NewGuid().ToString("N")[..6]);
         var valClasses = TinyImagenetLayout.Write(input);
@@ -51,6 +54,25 @@ public sealed class DatasetRecordsProcessTests(DemoData demo) : IClassFixture<De
         var first = splits["test"].GetProperty("firstRecord");
         var file = Path.GetFileName(first.GetProperty("sourcePath").GetString()!);
         Assert.Equal(valClasses[file], first.GetProperty("className").GetString());
+
+        // Point 2: a cpu-smoke run on it records the dataset it read, not the preset's "cifar10"; point 5: the peak memory.
+        var run = demo.NewRunDir("tiny-run");
+        var args = demo.TrainArgs(run, 2, 2, "--set", "Optim:BatchSize=8").Select(a => a == demo.DataDir ? outDir : a == "demo" ? "cpu-smoke" : a).ToArray();
+        using (var p = new NnclrProcess(demo.Root, args))
+            Assert.True(await p.WaitAsync(Limit) == 0, p.Output);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        var s = summary.RootElement;
+        Assert.Equal(Path.GetFileName(input), s.GetProperty("dataset").GetString()); // the ingested folder's name
+        var read = s.GetProperty("dataset_read");
+        Assert.Equal(Path.GetFullPath(outDir), read.GetProperty("dir").GetString());
+        Assert.Equal(TinyImagenetLayout.Classes * TinyImagenetLayout.TrainPerClass, read.GetProperty("records").GetProperty("train").GetInt32());
+        Assert.Equal(TinyImagenetLayout.Classes * TinyImagenetLayout.ValPerClass, read.GetProperty("records").GetProperty("test").GetInt32());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(outDir, "manifest.json")))),
+            read.GetProperty("manifest_sha256").GetString());
+        Assert.True(s.GetProperty("rss_peak_mb").GetDouble() > 0);
+        var line = File.ReadLines(Path.Combine(run, "metrics.jsonl")).First(l => l.Contains("\"rss_peak_mb\"", StringComparison.Ordinal));
+        using var metrics = JsonDocument.Parse(line);
+        Assert.True(metrics.RootElement.GetProperty("rss_peak_mb").GetDouble() >= metrics.RootElement.GetProperty("rss_mb").GetDouble() * 0.99);
     }
 
     /// <summary>

@@ -31,7 +31,21 @@ nnclr_tcmalloc_lib() {
   return 1
 }
 
+# libtorch 2.10's oneDNN gives wrong float convolutions with its AVX-512 kernels on AMD Zen 4 (AMD EPYC with
+# avx512f): ConvOpTests' stride-2 Conv2d forward against double loops read garbage there, differently each run, and
+# passed with oneDNN limited to AVX2 (2026-12-04). On AMD CPUs with AVX-512, oneDNN is therefore capped at AVX2 unless
+# the user set ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA; NNCLR_ONEDNN_ISA_REASON says why (`nnclr doctor` environment).
+nnclr_onednn_isa_guard() {
+  [ -n "${ONEDNN_MAX_CPU_ISA:-}${DNNL_MAX_CPU_ISA:-}" ] && return 0
+  local cpuinfo=${NNCLR_CPUINFO:-/proc/cpuinfo}
+  grep -qm1 'AuthenticAMD' "$cpuinfo" 2>/dev/null || return 0
+  grep -m1 '^flags' "$cpuinfo" 2>/dev/null | grep -qw avx512f || return 0
+  export ONEDNN_MAX_CPU_ISA=AVX2
+  export NNCLR_ONEDNN_ISA_REASON="AMD CPU with AVX-512: oneDNN capped at AVX2 (its AVX-512 convolutions were wrong on AMD EPYC)"
+}
+
 nnclr_choose_allocator() {
+  nnclr_onednn_isa_guard
   NNCLR_ALLOCATOR_ACTIVE=; NNCLR_ALLOCATOR_REASON=
   local lib choice=${NNCLR_ALLOCATOR:-}
   lib=$(nnclr_tcmalloc_lib) || lib=

@@ -41,7 +41,7 @@ public sealed class RunRecordsTests : IDisposable
     {
         var json = MetricsLine.From(Interval(5, 6.5), [new("read", 0.123456)]).ToJson();
         using var doc = JsonDocument.Parse(json);
-        Assert.Equal(["time", "step", "epoch", "loss", "lr", "nn_acc", "images_per_s", "stage_images_per_s", "bottleneck", "stage_busy", "rss_mb", "managed_mb", "live_tensors"],
+        Assert.Equal(["time", "step", "epoch", "loss", "lr", "nn_acc", "images_per_s", "stage_images_per_s", "bottleneck", "stage_busy", "rss_mb", "rss_peak_mb", "managed_mb", "live_tensors"],
             doc.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Contains("\"images_per_s\":1000.12,\"stage_images_per_s\":{\"read\":20,\"train\":20},", json);
         Assert.Contains("\"stage_busy\":{\"read\":0.1235}", json);

@@ -36,6 +36,10 @@ public sealed class Lars : IParamOptimizer
     public void Step(double lr)
     {
         using var noGrad = torch.no_grad();
+        // Explicit Scalars held to the end of the step: an implicit double → Scalar temporary can be finalised by the GC
+        // while libtorch still reads it (seen once as "toFloat: Expected false to be true" from add_ in a test process
+        // whose other threads allocated heavily).
+        using Scalar wd = _weightDecay, eta = _eta, eps = _eps, momentum = _momentum, one = 1.0, zero = 0.0, rate = lr, negRate = -lr;
         foreach (var (_, p, buf) in _slots)
         {
             using var scope = torch.NewDisposeScope();
@@ -46,16 +50,18 @@ public sealed class Lars : IParamOptimizer
             {
                 var pn = p.norm();
                 var gn = g.norm();
-                d = g.add(p, alpha: _weightDecay);
-                var q = pn.mul(_eta).div_(gn.add(pn, alpha: _weightDecay).add_(_eps));
-                if (_clipLr) q = lr > 0 ? q.div_(lr).clamp_max_(1.0) : torch.ones_like(q);
-                var valid = pn.gt(0).logical_and_(gn.gt(0));
+                d = g.add(p, alpha: wd);
+                var q = pn.mul(eta).div_(gn.add(pn, alpha: wd).add_(eps));
+                if (_clipLr) q = lr > 0 ? q.div_(rate).clamp_max_(one) : torch.ones_like(q);
+                var valid = pn.gt(zero).logical_and_(gn.gt(zero));
                 q = torch.where(valid, q, torch.ones_like(q));
                 d = d.mul_(q);
             }
-            buf.mul_(_momentum).add_(d);
-            p.add_(buf, alpha: -lr);
+            buf.mul_(momentum).add_(d);
+            p.add_(buf, alpha: negRate);
         }
+        GC.KeepAlive(wd); GC.KeepAlive(eta); GC.KeepAlive(eps); GC.KeepAlive(momentum); GC.KeepAlive(one); GC.KeepAlive(zero);
+        GC.KeepAlive(rate); GC.KeepAlive(negRate);
         Updates++;
     }
 }

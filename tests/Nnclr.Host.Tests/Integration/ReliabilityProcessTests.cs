@@ -41,7 +41,8 @@ public sealed class ReliabilityProcessTests : IDisposable
         // A holder that dies by SIGKILL (as in an OOM kill): flock(1) takes the same kernel lock FolderLock takes.
         var run = Path.Combine(_dir, "run");
         Directory.CreateDirectory(run);
-        using var holder = Process.Start("flock", [Path.Combine(run, FolderLock.LockFile), "sleep", "600"])!;
+        // -o: the lock's descriptor is not passed on to `sleep`, so the lock dies with flock itself.
+        using var holder = Process.Start("flock", ["-o", Path.Combine(run, FolderLock.LockFile), "sleep", "600"])!;
         var end = DateTime.UtcNow + Timeout;
         while (!FolderLock.Probe(run).Held)
         {
@@ -51,7 +52,14 @@ public sealed class ReliabilityProcessTests : IDisposable
         Assert.Throws<FolderLockedException>(() => new RunDirectory(run).Lock("nnclr train --resume"));
         holder.Kill(entireProcessTree: true);
         await holder.WaitForExitAsync();
-        using var resumed = new RunDirectory(run).Lock("nnclr train --resume"); // the kernel let go with the process
+        // The kernel lets go when the process's descriptors are closed, which may trail its exit status by a moment.
+        FolderLock? resumed = null;
+        while (resumed is null)
+        {
+            try { resumed = new RunDirectory(run).Lock("nnclr train --resume"); }
+            catch (FolderLockedException) when (DateTime.UtcNow < end) { await Task.Delay(20); }
+        }
+        using var held = resumed;
         Assert.True(FolderLock.Probe(run).Held);
     }
 
